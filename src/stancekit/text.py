@@ -1,0 +1,133 @@
+"""Reading documents and light text measures shared by the summariser, the metrics and the CLI."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from stancekit.errors import InputError
+
+# A sentence ends at . ! or ? (optionally followed by closing quotes/brackets) before whitespace and an
+# uppercase letter, digit or opening quote. Cheap and dependency-free: good enough to cut chunks and to split
+# summaries for ROUGE-Lsum; statement segmentation (stancekit.segment) uses spaCy and its own rules instead.
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+# Titles and initials end in a period without ending the sentence ("Mr. Smith", "U.S. officials").
+_ABBREVIATIONS = frozenset(
+    ["mr", "mrs", "ms", "dr", "prof", "st", "gen", "col", "lt", "sgt", "capt", "adm", "maj", "rep", "sen", "gov", "pres", "rev", "jr", "sr", "no", "vs", "etc", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "inc", "ltd", "co", "corp"]
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    """Whether the period at ``text[period - 1]`` closes an abbreviation rather than a sentence."""
+    if text[period - 1] != ".":
+        return False
+    token = text[max(0, period - 16) : period - 1].split()[-1:] or [""]
+    word = token[0].lstrip("\"'“‘([")
+    return word.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of ``text`` (whitespace between sentences excluded).
+
+    >>> sentence_spans("One. Two three.")
+    [(0, 4), (5, 15)]
+    """
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        # keep closing quotes and brackets with their sentence
+        end = match.start() + len(match.group(0)) - len(match.group(0).lstrip("\"'”’)]"))
+        if _is_abbreviation(text, match.start()):
+            continue
+        if text[start:end].strip():
+            spans.append(_strip_span(text, start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append(_strip_span(text, start, len(text)))
+    return spans
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, the unit of copy and novelty measures."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def copy_rate(summary: str, source: str, n: int = 3) -> float:
+    """Share of the summary's word n-grams (trigrams by default) that occur in the source.
+
+    1.0 means every trigram was copied; an abstractive summary scores well below that.
+    """
+    summary_grams = ngrams(words(summary), n)
+    if not summary_grams:
+        return 0.0
+    source_grams = set(ngrams(words(source), n))
+    return sum(g in source_grams for g in summary_grams) / len(summary_grams)
+
+
+def check_text(text: object, where: str = "input") -> str:
+    """Validate one document: a non-empty string."""
+    if not isinstance(text, str):
+        raise InputError(
+            f"expected text as a str, got {type(text).__name__}.",
+            where=where,
+            fix="pass a string (or a list of strings); read files with stancekit.text.read_document.",
+        )
+    if not text.strip():
+        raise InputError(
+            "the text is empty or only whitespace.", where=where, fix="pass a non-empty document."
+        )
+    return text
+
+
+def read_document(path: str | Path) -> str:
+    """Read a UTF-8 text document from ``path`` (``-`` for standard input), refusing binary or empty files."""
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+        where = "<stdin>"
+    else:
+        file = Path(path)
+        where = str(file)
+        if not file.exists():
+            raise InputError("file not found.", where=where, fix="check the path.")
+        if file.is_dir():
+            raise InputError("is a directory, not a text file.", where=where, fix="pass a .txt file.")
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise InputError(
+                f"cannot read the file: {error.strerror}.", where=where, fix="check its permissions."
+            ) from None
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            "looks like a binary file (it contains NUL bytes).", where=where, fix="pass UTF-8 text."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"is not valid UTF-8 (byte {error.start}).",
+            where=where,
+            fix="convert it to UTF-8, e.g. iconv -f latin1 -t utf-8.",
+        ) from None
+    return check_text(text, where=where)

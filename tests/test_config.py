@@ -1,0 +1,72 @@
+"""Configs: every shipped YAML validates; typos fail early with a suggestion; dotted overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from stancekit import ConfigError, SummariserConfig
+from stancekit.config import config_root, load_config, parse_overrides, resolve_config_path
+from stancekit.summarise import load_summariser_config
+
+
+@pytest.mark.parametrize("path", sorted((config_root() / "summariser").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_summariser_config_validates(path):
+    config = load_config(SummariserConfig, path, "summariser")
+    assert config.name == path.stem
+    assert "{document}" in config.prompt.user
+
+
+def test_default_config_is_the_embedded_pack():
+    assert load_summariser_config().model == "embedded:qwen2.5-coder-0.5b-instruct"
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("model: x\ngeneration:\n  max_new_token: 5\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(SummariserConfig, path, "summariser")
+    assert "generation.max_new_token" in str(error.value)
+    assert "did you mean 'max_new_tokens'" in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_wrong_type_names_key_and_value(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("model: x\nbatch_size: many\n")
+    with pytest.raises(ConfigError, match="batch_size"):
+        load_config(SummariserConfig, path, "summariser")
+
+
+def test_prompt_without_placeholder_is_refused(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("model: x\nprompt:\n  user: Summarise this.\n")
+    with pytest.raises(ConfigError, match="document"):
+        load_config(SummariserConfig, path, "summariser")
+
+
+def test_invalid_yaml_reports_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("model: x\ngeneration: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"broken\.yaml:\d"):
+        load_config(SummariserConfig, path, "summariser")
+
+
+def test_unknown_config_name_suggests_a_shipped_one():
+    with pytest.raises(ConfigError, match="did you mean 'embedded-qwen'"):
+        resolve_config_path("embeded-qwen", "summariser")
+
+
+def test_dotted_overrides_are_typed_and_nested():
+    assert parse_overrides(["training.learning_rate=1e-4", "seed=13", "prompt.prefix=summarize: ", "x.y=null"]) == {
+        "training": {"learning_rate": 1e-4},
+        "seed": 13,
+        "prompt": {"prefix": "summarize: "},
+        "x": {"y": None},
+    }
+    with pytest.raises(ConfigError):
+        parse_overrides(["no-equals-sign"])
+
+
+def test_overrides_apply_to_a_loaded_config():
+    config = load_summariser_config(None, ["generation.num_beams=3", "batch_size=2"])
+    assert config.generation.num_beams == 3 and config.batch_size == 2
