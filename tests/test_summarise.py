@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -96,7 +97,8 @@ def test_generation_overrides_are_applied_and_recorded(tiny_causal):
 def test_copy_guard_bans_completing_a_source_ngram():
     import torch
 
-    blocker = _SourceNgramBlocker([[5, 6, 7, 8]], n=3, prompt_length=2, num_beams=1)
+    words = SimpleNamespace(ban_list=lambda token: [token])
+    blocker = _SourceNgramBlocker([[5, 6, 7, 8]], n=3, prompt_length=2, num_beams=1, words=words)
     scores = torch.zeros(1, 10)
     # generated so far (after a 2-token prompt): 5 6 -> the source continues with 7, which must be banned
     out = blocker(torch.tensor([[1, 1, 5, 6]]), scores.clone())
@@ -136,3 +138,21 @@ def test_empty_or_non_string_input_is_refused(tiny_causal, bad):
 def test_empty_document_inside_a_list_names_its_position(tiny_causal):
     with pytest.raises(InputError, match="document 1"):
         summarise(["fine text.", "  "], config=config_for(tiny_causal))
+
+
+def test_copy_guard_only_bans_word_starts_and_their_prefixes(tiny_causal):
+    from transformers import AutoTokenizer
+
+    from stancekit.summarise import _WordStarts
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_causal)
+    words = _WordStarts(tokenizer)
+    ids = tokenizer(" delegation", add_special_tokens=False)["input_ids"]
+    first = ids[0]
+    assert words.starts[first]
+    banned = words.ban_list(first)
+    assert first in banned
+    piece = tokenizer.convert_ids_to_tokens(first)
+    assert all(piece.startswith(tokenizer.convert_ids_to_tokens(b)) for b in banned)
+    if len(ids) > 1:  # a mid-word continuation is never banned
+        assert words.ban_list(ids[-1]) == [] or words.starts[ids[-1]]

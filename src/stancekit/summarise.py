@@ -233,14 +233,40 @@ def _load(ref: ModelRef, backend: str, device: str, dtype: Any) -> tuple[Any, An
     return model, tokenizer, backend
 
 
-class _SourceNgramBlocker:
-    """LogitsProcessor that bans completing any source token n-gram: a hard guard against verbatim copying.
+class _WordStarts:
+    """Which vocabulary entries start a word, and which entries are prefixes of which (built once per model).
 
-    For each row it looks up the last ``n - 1`` generated tokens in a table of source (n-1)-grams and bans the
-    tokens that followed them in the source. Cost: one dict lookup per row and step.
+    The copy guard only bans word-initial tokens and their word-initial prefixes: banning a mid-word piece
+    (or letting the model spell the banned word from smaller pieces, " Ad" + "en") produced mangled names.
     """
 
-    def __init__(self, sources: list[list[int]], n: int, prompt_length: int, num_beams: int) -> None:
+    def __init__(self, tokenizer: Any) -> None:
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        self.pieces = pieces
+        self.index = {piece: i for i, piece in enumerate(pieces) if piece is not None}
+        self.starts = [
+            piece is not None and (piece[:1] in ("Ġ", "▁", " ") or not piece[:1].isalnum()) for piece in pieces
+        ]
+
+    def ban_list(self, token: int) -> list[int]:
+        if token >= len(self.starts) or not self.starts[token]:
+            return []
+        piece = self.pieces[token]
+        prefixes = (self.index.get(piece[:k]) for k in range(2, len(piece)))
+        return [token, *(p for p in prefixes if p is not None)]
+
+
+class _SourceNgramBlocker:
+    """LogitsProcessor that stops verbatim copying: it bans completing any source n-gram of ``n`` tokens.
+
+    For each row it looks up the last ``n - 1`` generated tokens in a table of the source's (n-1)-grams and
+    bans the word-initial tokens that followed them in the source, so a copied run must end at a word boundary.
+    Cost: one dict lookup per row and step.
+    """
+
+    def __init__(
+        self, sources: list[list[int]], n: int, prompt_length: int, num_beams: int, words: _WordStarts
+    ) -> None:
         self.n = n
         self.prompt_length = prompt_length
         self.num_beams = num_beams
@@ -248,8 +274,8 @@ class _SourceNgramBlocker:
         for ids in sources:
             table: dict[tuple[int, ...], set[int]] = {}
             for i in range(len(ids) - n + 1):
-                table.setdefault(tuple(ids[i : i + n - 1]), set()).add(ids[i + n - 1])
-            self.tables.append({k: sorted(v) for k, v in table.items()})
+                table.setdefault(tuple(ids[i : i + n - 1]), set()).update(words.ban_list(ids[i + n - 1]))
+            self.tables.append({k: sorted(v) for k, v in table.items() if v})
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         generated = input_ids[:, self.prompt_length :]
@@ -303,6 +329,7 @@ class Summariser:
                 fix="use an instruct/chat model, or set prompt.use_chat_template: false to use the raw prompt.",
             )
         self.budget = self._input_budget()
+        self._words: _WordStarts | None = None  # built on first use of the copy guard
 
     # -- prompt construction
     def _prompt(self, document: str, reduce: bool) -> str:
@@ -418,12 +445,15 @@ class Summariser:
             processors = LogitsProcessorList()
             if guard_n:
                 sources = [self.tokenizer(j.text, add_special_tokens=False)["input_ids"] for j in batch]
+                if self._words is None:
+                    self._words = _WordStarts(self.tokenizer)
                 processors.append(
                     _SourceNgramBlocker(
                         sources,
                         guard_n,
                         prompt_length if self.backend == "causal" else 1,
                         generation_config.num_beams,
+                        self._words,
                     )
                 )
             started = time.perf_counter()

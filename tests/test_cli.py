@@ -1,0 +1,103 @@
+"""The CLI: bad input exits 2 with a message that names the problem and the fix, and no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "stancekit.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_missing_file(tmp_path):
+    assert_clean_failure(run_cli("summarise", str(tmp_path / "nope.txt")), "file not found", "nope.txt")
+
+
+def test_empty_and_whitespace_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("  \n\n ")
+    assert_clean_failure(run_cli("summarise", str(path)), "empty", "Fix:")
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "blob.bin"
+    path.write_bytes(b"\x89PNG\x00\x00\x01binary")
+    assert_clean_failure(run_cli("summarise", str(path)), "binary")
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Les ministres ont réaffirmé leur soutien.".encode("latin-1"))
+    assert_clean_failure(run_cli("summarise", str(path)), "UTF-8", "iconv")
+
+
+def test_empty_stdin():
+    assert_clean_failure(run_cli("summarise", "-", stdin=b""), "<stdin>", "empty")
+
+
+def test_hub_model_offline_explains_the_fix(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("The ministers met on Tuesday.")
+    result = run_cli("summarise", str(path), "--model", "no-such-org/no-such-model")
+    assert_clean_failure(result, "not available offline", "embedded:qwen2.5-coder-0.5b-instruct")
+
+
+def test_local_path_without_model_files(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("The ministers met on Tuesday.")
+    empty_dir = tmp_path / "model"
+    empty_dir.mkdir()
+    assert_clean_failure(run_cli("summarise", str(path), "--model", str(empty_dir)), "no model files")
+
+
+def test_unknown_config_name_suggests(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("The ministers met on Tuesday.")
+    assert_clean_failure(run_cli("summarise", str(path), "--config", "embeded-qwen"), "did you mean 'embedded-qwen'")
+
+
+def test_json_output_carries_metadata(tmp_path, tiny_causal):
+    import json
+
+    path = tmp_path / "a.txt"
+    path.write_text("The ministers met on Tuesday. They pledged support.")
+    result = run_cli("summarise", str(path), "--model", str(tiny_causal), "--max-new-tokens", "4", "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    payload = json.loads(result.stdout)
+    assert payload["generation"]["max_new_tokens"] == 4
+    assert payload["model"] == str(tiny_causal)
+    assert {"load_s", "generate_s", "tokens_per_s"} <= set(payload["timings"])
+    assert payload["chunks"] == []
+
+
+@pytest.mark.parametrize("argv", [["summarise"], ["summarise", "a", "--format", "yaml"]])
+def test_usage_errors_exit_2(argv):
+    result = run_cli(*argv)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_help_lists_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "summarise" in result.stdout.decode()
+
+
