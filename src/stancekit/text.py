@@ -28,7 +28,7 @@ def _is_abbreviation(text: str, period: int) -> bool:
     return word.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
 
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -65,8 +65,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, the unit of copy and novelty measures."""
-    return [w.lower() for w in _WORD.findall(text)]
+    """Lower-cased word tokens (runs of letters and digits), the unit of copy and novelty measures.
+
+    >>> words("The U.N.'s 5,000-strong force.")
+    ['the', 'u', 'n', 's', '5', '000', 'strong', 'force']
+    """
+    return _WORD.findall(text.lower())
 
 
 def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:

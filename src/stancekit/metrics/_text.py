@@ -7,7 +7,10 @@ possible offline, and the metrics must give the same answer on every machine.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+
+from stancekit.text import ngrams as _shared_ngrams
+from stancekit.text import words as _shared_words
 
 # A boundary: terminal punctuation (plus any closing quotes/brackets), whitespace, then an optionally quoted
 # capital letter. Requiring the capital keeps "3.5 m" and "e.g. the" whole, and means lower-cased text
@@ -52,24 +55,10 @@ def _is_abbreviation(chunk: str) -> bool:
     return (len(word) == 1 and word.isupper()) or "." in word or word.lower() in _ABBREVIATIONS
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (runs of letters and digits; punctuation and apostrophes split).
-
-    Example:
-        >>> words("It's 5,000 euros.")
-        ['it', 's', '5', '000', 'euros']
-    """
-    return _WORD_RE.findall(text.lower())
-
-
-def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
-    """All contiguous n-grams of ``tokens``, in order, with repeats.
-
-    Example:
-        >>> ngrams(["a", "b", "c"], 2)
-        [('a', 'b'), ('b', 'c')]
-    """
-    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+# One definition of words and n-grams for the whole toolkit: the summariser's copy rate and the
+# abstractiveness metric must agree on the same summary.
+words = _shared_words
+ngrams = _shared_ngrams
 
 
 def mean_or_nan(values: Iterable[float]) -> float:
