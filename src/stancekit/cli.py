@@ -25,12 +25,18 @@ app = typer.Typer(
     add_completion=False,
 )
 stdout = Console()
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # never re-wrap error messages
 
 
 class SummaryFormat(str, Enum):
     text = "text"
     json = "json"
+
+
+class AnalysisFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
 
 
 ConfigOption = Annotated[
@@ -66,28 +72,252 @@ def summarise(
         print(result.summary)
 
 
+@app.command()
+def classify(
+    path: Annotated[
+        str, typer.Argument(help="Text file with one statement per line, or - for standard input.")
+    ],
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", "-c", help="Classifier config name or YAML path.")
+    ] = None,
+    output_format: Annotated[AnalysisFormat, typer.Option("--format", "-f")] = AnalysisFormat.table,
+) -> None:
+    """Classify statements (one per line) by speech act."""
+    from stancekit.classify import load_classifier
+    from stancekit.text import read_document
+
+    lines = [line.strip() for line in read_document(path).splitlines() if line.strip()]
+    model = load_classifier(classifier or "diplomatic-v1-minilm")
+    results = model.predict(lines)
+    if output_format is AnalysisFormat.json:
+        rows = [{"statement": t, **r.model_dump(mode="json")} for t, r in zip(lines, results, strict=True)]
+        stdout.print_json(json.dumps({"classifier": model.name, "results": rows}))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(lines)} statements, classifier {model.name}", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("labels")
+    table.add_column("statement")
+    for i, (text, result) in enumerate(zip(lines, results, strict=True), 1):
+        table.add_row(str(i), _labels_cell(result.labels, result.scores), text)
+    if output_format is AnalysisFormat.markdown:
+        for i, (text, result) in enumerate(zip(lines, results, strict=True), 1):
+            print(f"{i}. **{', '.join(result.labels)}**: {text}")
+        return
+    stdout.print(table)
+
+
+def _labels_cell(labels: list[str], scores: dict[str, float]) -> str:
+    return "\n".join(f"{label} ({scores.get(label, 0.0):.2f})" for label in labels)
+
+
+@app.command()
+def analyse(
+    path: Annotated[str, typer.Argument(help="Text file to analyse, or - for standard input.")],
+    output_format: Annotated[AnalysisFormat, typer.Option("--format", "-f")] = AnalysisFormat.table,
+    summary: Annotated[
+        bool, typer.Option("--summary/--no-summary", help="Also summarise the document.")
+    ] = True,
+    config: ConfigOption = None,
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", help="Classifier config name or path.")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
+    ] = None,
+) -> None:
+    """Split a document into statements with speakers, label each by speech act, and summarise it."""
+    from stancekit.analyse import analyse as run_analysis
+    from stancekit.text import read_document
+
+    text = read_document(path)
+    analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier)
+    if output_format is AnalysisFormat.json:
+        rendered = analysis.to_json()
+    elif output_format is AnalysisFormat.markdown:
+        rendered = analysis.to_markdown()
+    else:
+        rendered = None
+    if output:
+        from stancekit.io import write_atomic
+
+        write_atomic(output, rendered if rendered is not None else analysis.to_markdown())
+        stderr.print(f"wrote {output}")
+        return
+    if rendered is not None:
+        print(rendered)
+        return
+    _print_analysis_table(analysis)
+
+
+def _print_analysis_table(analysis) -> None:
+    from rich.panel import Panel
+    from rich.table import Table
+
+    if analysis.summary is not None:
+        stdout.print(Panel(analysis.summary.summary, title="summary", subtitle=analysis.summary.model))
+    table = Table(title=f"{len(analysis.statements)} statements", show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("speaker", ratio=2)
+    table.add_column("labels", ratio=2)
+    table.add_column("statement", ratio=6)
+    for i, s in enumerate(analysis.statements, 1):
+        speaker = (
+            "—"
+            if s.speaker is None
+            else s.speaker.name + (f"\n[dim]{s.speaker.role}[/]" if s.speaker.role else "")
+        )
+        table.add_row(str(i), speaker, _labels_cell(s.labels, s.scores), escape(s.text))
+    stdout.print(table)
+
+
+# --------------------------------------------------------------------------------------------- evaluation
+
+
+class CompareMethod(str, Enum):
+    bootstrap = "bootstrap"
+    permutation = "permutation"
+
+
+@app.command("evaluate")
+def evaluate_command(
+    config: Annotated[str, typer.Argument(help="Task config: configs/eval/NAME.yaml, or a shipped NAME.")],
+    limit: Annotated[int | None, typer.Option(help="Evaluate the first N samples only.")] = None,
+    output_dir: Annotated[
+        str | None, typer.Option("--output-dir", "-o", help="Run directory (default runs/eval/NAME).")
+    ] = None,
+    overrides: OverrideOption = None,
+    resume: Annotated[
+        bool, typer.Option("--resume/--no-resume", help="Continue an interrupted run in the same directory.")
+    ] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Evaluate a summariser or classifier on a task; writes results.json, predictions.jsonl, report.md, plots."""
+    from stancekit.evaluation import evaluate_task, load_task
+    from stancekit.evaluation.runner import default_output_dir
+
+    task, path = load_task(config, overrides, limit=limit)
+    out = output_dir or str(default_output_dir(task))
+    if task.description:
+        stderr.print(escape(task.description), highlight=False)
+    results = evaluate_task(task, out, config_path=path, resume=resume, progress=progress)
+    _print_metrics(results)
+    stderr.print(f"wrote {out}/results.json, predictions.jsonl, report.md")
+
+
+def _print_metrics(results) -> None:
+    from rich.table import Table
+
+    from stancekit.evaluation.report import format_interval
+
+    table = Table(title=f"{results.task.name}: {results.system.name}, n = {results.data.n}")
+    table.add_column("metric")
+    table.add_column("value [95% interval]", justify="right")
+    table.add_column("n", justify="right")
+    for key, metric in results.metrics.items():
+        table.add_row(key, format_interval(metric, key), str(metric.n))
+    stdout.print(table)
+    for key, check in results.published.items():
+        verdict = "within" if check.within else "[bold red]OUTSIDE[/]"
+        stdout.print(
+            f"{key}: {check.ours:.4f} vs published {check.value:.4f} (tolerance {check.tolerance}): {verdict}"
+        )
+
+
+@app.command("compare")
+def compare_command(
+    run_a: Annotated[str, typer.Argument(help="Run directory A (with results.json and predictions.jsonl).")],
+    run_b: Annotated[str, typer.Argument(help="Run directory B, scored on the same samples.")],
+    method: Annotated[
+        CompareMethod, typer.Option(help="How the p-value is computed.")
+    ] = CompareMethod.bootstrap,
+    resamples: Annotated[
+        int | None, typer.Option(help="Resamples (default 1,000; permutation 10,000).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Resampling seed.")] = 0,
+    per_label: Annotated[bool, typer.Option("--per-label", help="Also compare per-label scores.")] = False,
+    intersect: Annotated[
+        bool, typer.Option("--intersect", help="Compare on the samples both runs scored.")
+    ] = False,
+    output_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of markdown.")] = False,
+    output: Annotated[
+        str | None, typer.Option("--output", help="Also write the markdown (atomically).")
+    ] = None,
+) -> None:
+    """Paired test per metric between two runs: A - B, its bootstrap interval and p-value."""
+    from stancekit.evaluation import compare_runs
+
+    comparison = compare_runs(
+        run_a,
+        run_b,
+        method=method.value,
+        n_resamples=resamples,
+        seed=seed,
+        per_label=per_label,
+        intersect=intersect,
+    )
+    rendered = comparison.to_json() if output_json else comparison.to_markdown()
+    print(rendered)
+    if output:
+        from stancekit.io import write_atomic
+
+        write_atomic(output, rendered)
+
+
+@app.command("reproduce")
+def reproduce_command(
+    configs: Annotated[
+        list[str] | None, typer.Argument(help="Task configs (default: every one with committed results).")
+    ] = None,
+    results_dir: Annotated[str, typer.Option(help="Where the committed results are.")] = "results",
+    output_dir: Annotated[str, typer.Option(help="Where the re-runs are written.")] = "runs/reproduce",
+    include_all: Annotated[
+        bool, typer.Option("--all", help="Also re-run configs marked slow (reproduce.by_default: false).")
+    ] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Re-run committed results and fail (exit 1) if any metric moved outside its stated tolerance."""
+    from rich.table import Table
+
+    from stancekit.evaluation.reproduce import reproduce
+
+    reports = reproduce(
+        configs, results_dir=results_dir, output_root=output_dir, include_all=include_all, progress=progress
+    )
+    for report in reports:
+        status = "[green]reproduced[/]" if report.ok else "[bold red]FAILED[/]"
+        failures = report.failures
+        table = Table(title=f"{report.name} ({report.config}): {len(report.checks)} numbers")
+        for column in ("metric", "committed", "re-run", "difference", "tolerance"):
+            table.add_column(column, justify="left" if column == "metric" else "right")
+        for check in failures or report.checks[:6]:
+            diff = "missing" if check.difference is None else f"{check.difference:+.2e}"
+            table.add_row(
+                check.key, f"{check.committed}", f"{check.reproduced}", diff, f"{check.tolerance:g}"
+            )
+        stdout.print(table)
+        for problem in report.problems:
+            stdout.print(f"[red]-[/] {escape(problem)}")
+        stdout.print(f"{report.name}: {status} ({len(failures)} of {len(report.checks)} outside tolerance)")
+    if not all(report.ok for report in reports):
+        raise typer.Exit(1)
+
+
 def main() -> None:
-    """Entry point: run the app, mapping stancekit's errors to exit status 2 without a traceback."""
+    """Entry point: run the app, mapping stancekit's errors to exit status 2 without a traceback.
+
+    Usage errors are click's (exit 2 with its usage message); everything stancekit raises on purpose is a
+    StancekitError whose message already says what was wrong and how to fix it.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except StancekitError as error:
         stderr.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(2)
-    except typer.Abort:
-        stderr.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         stderr.print("interrupted")
         sys.exit(130)
-    except Exception as error:  # click's usage errors
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Exit):
-            sys.exit(error.exit_code)
-        raise
 
 
 if __name__ == "__main__":
