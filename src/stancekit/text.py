@@ -14,7 +14,45 @@ from stancekit.errors import InputError
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
 # Titles and initials end in a period without ending the sentence ("Mr. Smith", "U.S. officials").
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "st", "gen", "col", "lt", "sgt", "capt", "adm", "maj", "rep", "sen", "gov", "pres", "rev", "jr", "sr", "no", "vs", "etc", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "inc", "ltd", "co", "corp"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "adm",
+        "maj",
+        "rep",
+        "sen",
+        "gov",
+        "pres",
+        "rev",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+    ]
 )
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")
 
@@ -62,6 +100,21 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
+
+
+# Function words left out when comparing content (faithfulness, stance matching, TextRank similarity).
+_STOPWORD_LIST = """a an the and or but if of at by for with about against between into through during before after above
+    below to from up down in out on off over under again further then once here there when where why how all
+    any both each few more most other some such no nor not only own same so than too very can will just should
+    now i me my we our ours you your he him his she her it its they them their what which who whom this that
+    these those am is are was were be been being have has had having do does did would could may might must
+    shall as says said say also while yet however"""
+STOPWORDS = frozenset(_STOPWORD_LIST.split())
+
+
+def content_words(text: str) -> set[str]:
+    """The distinct non-stopword words of ``text``."""
+    return {w for w in words(text) if w not in STOPWORDS}
 
 
 def words(text: str) -> list[str]:

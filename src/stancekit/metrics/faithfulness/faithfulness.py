@@ -17,6 +17,7 @@ import evaluate
 from nltk.stem import porter
 
 from stancekit.metrics._text import split_sentences, words
+from stancekit.text import STOPWORDS as _STOPWORDS
 
 _DESCRIPTION = """\
 Source-support checks for summaries. For each summary:
@@ -80,13 +81,6 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _CAPITALISED_SPAN_RE = re.compile(rf"[{_UPPER}][\w'’.&-]*(?:[ \t]+[{_UPPER}][\w'’.&-]*)*")
-_STOPWORD_LIST = """a an the and or but if of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how all
-    any both each few more most other some such no nor not only own same so than too very can will just should
-    now i me my we our ours you your he him his she her it its they them their what which who whom this that
-    these those am is are was were be been being have has had having do does did would could may might must
-    shall as says said say also while yet however"""
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
 
 _SINGULAR = {"numbers": "number", "entities": "entity", "sentences": "sentence"}
 _stem = functools.lru_cache(maxsize=1 << 18)(porter.PorterStemmer().stem)
