@@ -71,6 +71,28 @@ class Analysis(BaseModel):
         return "\n".join(lines)
 
 
+def _load_classifier(classifier: Classifier | ClassifierConfig | str | Path | None) -> Classifier:
+    from stancekit.classify import Classifier, load_classifier
+
+    if isinstance(classifier, Classifier):
+        return classifier
+    return load_classifier(classifier or "diplomatic-v1-minilm")
+
+
+def analyse_statements(
+    document: str, *, classifier: Classifier | ClassifierConfig | str | Path | None = None
+) -> list[AnalysedStatement]:
+    """Segment ``document`` into statements (offsets, speakers) and classify each."""
+    check_text(document, where="document")
+    statements = segment(document)
+    model = _load_classifier(classifier)
+    classifications = model.predict(statements) if statements else []
+    return [
+        AnalysedStatement(**s.model_dump(), labels=c.labels, scores=c.scores)
+        for s, c in zip(statements, classifications, strict=True)
+    ]
+
+
 def analyse(
     document: str,
     *,
@@ -83,20 +105,8 @@ def analyse(
     ``summariser`` and ``classifier`` take a loaded object, a config, a shipped config name or a YAML path;
     the defaults are the embedded summariser and the shipped fine-tuned classifier.
     """
-    from stancekit.classify import Classifier, load_classifier
-
-    check_text(document, where="document")
-    statements = segment(document)
-    model = (
-        classifier
-        if isinstance(classifier, Classifier)
-        else load_classifier(classifier or "diplomatic-v1-minilm")
-    )
-    classifications = model.predict(statements) if statements else []
-    analysed = [
-        AnalysedStatement(**s.model_dump(), labels=c.labels, scores=c.scores)
-        for s, c in zip(statements, classifications, strict=True)
-    ]
+    model = _load_classifier(classifier)
+    analysed = analyse_statements(document, classifier=model)
     result = None
     if summary:
         engine = summariser if isinstance(summariser, Summariser) else Summariser(summariser)

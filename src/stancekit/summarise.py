@@ -245,7 +245,8 @@ class _WordStarts:
         self.pieces = pieces
         self.index = {piece: i for i, piece in enumerate(pieces) if piece is not None}
         self.starts = [
-            piece is not None and (piece[:1] in ("Ġ", "▁", " ") or not piece[:1].isalnum()) for piece in pieces
+            piece is not None and (piece[:1] in ("Ġ", "▁", " ") or not piece[:1].isalnum())
+            for piece in pieces
         ]
 
     def ban_list(self, token: int) -> list[int]:
@@ -547,6 +548,12 @@ class Summariser:
             },
         )
 
+    def with_prompt(self, **prompt: Any) -> Summariser:
+        """A summariser sharing this one's loaded model, with some prompt settings replaced."""
+        data = self.config.model_dump()
+        data["prompt"] = {**data["prompt"], **prompt}
+        return Summariser(validate(SummariserConfig, data, where="prompt override"), progress=False)
+
     def summarise_one(self, document: str) -> SummaryResult:
         return self.summarise_many([document])[0]
 
@@ -581,9 +588,14 @@ def summarise(
     *,
     model: str | None = None,
     config: str | Path | SummariserConfig | None = None,
+    mode: Literal["plain", "stance"] = "plain",
     **generation: Any,
-) -> str | list[str]:
+) -> Any:
     """Summarise a document (returns a str) or a list of documents (returns a list), abstractively.
+
+    ``mode="stance"`` returns a :class:`stancekit.stance.StanceSummary` per document instead: the summary,
+    generated so as to keep the source's commitments, condolences, threats and the rest with their speakers,
+    plus those key statements with speakers and source offsets (``str()`` of it renders both).
 
     ``config`` is a shipped config name, a YAML path or a :class:`SummariserConfig` (default: the embedded
     Qwen pack, offline); ``model`` replaces the config's model (hub name, local path or ``embedded:<pack>``);
@@ -596,4 +608,13 @@ def summarise(
     if not isinstance(text_or_texts, str) and not isinstance(text_or_texts, Sequence):
         check_text(text_or_texts)
     # Cheap to build per call: the model and tokenizer are cached per process by _load.
-    return Summariser(config, model=model, **generation)(text_or_texts)
+    summariser = Summariser(config, model=model, **generation)
+    if mode == "stance":
+        from stancekit.stance import stance_summary  # statements flow into summaries only in this mode
+
+        if isinstance(text_or_texts, str):
+            return stance_summary(text_or_texts, summariser=summariser)
+        return [stance_summary(check_text(t), summariser=summariser) for t in text_or_texts]
+    if mode != "plain":
+        raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
+    return summariser(text_or_texts)

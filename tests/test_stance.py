@@ -1,0 +1,113 @@
+"""Stance preservation: kept, distorted (label or speaker) and dropped statements, on hand-built analyses."""
+
+from __future__ import annotations
+
+from stancekit.analyse import AnalysedStatement
+from stancekit.stance import StanceSummary, key_statements, stance_preservation
+from stancekit.statements import Speaker
+
+GODFREY = Speaker(name="John Godfrey", role="acting US special envoy")
+
+
+def statement(
+    text: str, labels: list[str], speaker: Speaker | None = None, start: int = 0
+) -> AnalysedStatement:
+    return AnalysedStatement(
+        text=text,
+        start=start,
+        end=start + len(text),
+        speaker=speaker,
+        labels=labels,
+        scores=dict.fromkeys(labels, 0.9),
+    )
+
+
+SOURCE = [
+    statement("The meeting was held by video link on Tuesday.", ["other"]),
+    statement(
+        "Godfrey said capable ISIS cells in Syria retain aspirations to plot attacks abroad.",
+        ["threat_assessment"],
+        GODFREY,
+    ),
+    statement(
+        "The ministers pledged training, supplies and funds for Iraqi security forces.",
+        ["commitment"],
+        Speaker(name="the ministers"),
+    ),
+    statement(
+        "The ministers expressed condolences to the families of the Baghdad bombing victims.",
+        ["condolence"],
+        Speaker(name="the ministers"),
+    ),
+]
+
+
+def test_only_labelled_statements_are_key():
+    assert [s.labels for s in key_statements(SOURCE)] == [
+        ["threat_assessment"],
+        ["commitment"],
+        ["condolence"],
+    ]
+
+
+def test_kept_distorted_and_dropped():
+    summary = [
+        # keeps the commitment with its speaker
+        statement(
+            "Ministers pledged funds and training for Iraqi security forces.",
+            ["commitment"],
+            Speaker(name="Ministers"),
+        ),
+        # turns Godfrey's assessment into a threat
+        statement("Godfrey threatened ISIS cells in Syria plotting attacks abroad.", ["threat"], GODFREY),
+    ]
+    result = stance_preservation(SOURCE, summary)
+    outcomes = {o.source.labels[0]: o for o in result.outcomes}
+    assert outcomes["commitment"].outcome == "kept"
+    assert outcomes["threat_assessment"].outcome == "distorted"
+    assert "threat_assessment became threat" in outcomes["threat_assessment"].reason
+    assert outcomes["condolence"].outcome == "dropped"
+    assert abs(result.kept_rate - 1 / 3) < 1e-9 and abs(result.dropped_rate - 1 / 3) < 1e-9
+    assert result.by_label["condolence"] == {"kept": 0, "distorted": 0, "dropped": 1}
+
+
+def test_swapped_speaker_is_a_distortion():
+    summary = [
+        statement(
+            "NATO said capable ISIS cells in Syria retain aspirations to plot attacks abroad.",
+            ["threat_assessment"],
+            Speaker(name="NATO"),
+        ),
+    ]
+    result = stance_preservation(SOURCE, summary)
+    godfrey = next(o for o in result.outcomes if o.source.speaker == GODFREY)
+    assert godfrey.outcome == "distorted" and "became 'NATO'" in godfrey.reason
+
+
+def test_empty_summary_drops_everything():
+    result = stance_preservation(SOURCE, [])
+    assert result.dropped_rate == 1.0 and result.kept_rate == 0.0
+
+
+def test_stance_summary_renders_statements_with_offsets():
+    from stancekit.summarise import SummaryResult
+
+    result = SummaryResult(
+        summary="Ministers pledged aid.",
+        model="m",
+        model_source="local",
+        backend="causal",
+        config="c",
+        config_fingerprint="f",
+        generation={},
+        prompt={},
+        input_tokens=1,
+        output_tokens=1,
+        copy_rate=0.0,
+        copy_flagged=False,
+        timings={},
+    )
+    text = str(StanceSummary(summary=result, key_statements=key_statements(SOURCE)))
+    assert text.startswith("Ministers pledged aid.")
+    assert "[threat_assessment] John Godfrey:" in text
+    assert "[condolence] the ministers:" in text
