@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 _METRICS_DIR = Path(__file__).parent
 
 # The registry: a name here must have a module at _METRICS_DIR/<name>/<name>.py.
-# The lead's semantic-similarity metric (sentence-encoder cosine between summary and reference) plugs in the
-# same way: add "semantic_similarity" here and a semantic_similarity/semantic_similarity.py module that
-# loads the encoder through stancekit's model loader (never from the hub).
-METRICS: tuple[str, ...] = ("rouge", "abstractiveness", "faithfulness", "multilabel_classification")
+METRICS: tuple[str, ...] = (
+    "rouge",
+    "abstractiveness",
+    "faithfulness",
+    "multilabel_classification",
+    "semantic_similarity",
+)
 
 
 def metric_path(name: str) -> Path:
@@ -61,10 +64,29 @@ def load_metric(name: str, **kwargs: Any) -> evaluate.EvaluationModule:
         1.0
     """
     path = metric_path(name)  # a wrong name fails before the slow import below
-    import evaluate  # deferred: evaluate imports datasets and transformers' pipelines (several seconds)
-
     kwargs.setdefault("keep_in_memory", True)
-    return evaluate.load(str(path), **kwargs)
+    return _import_evaluate().load(str(path), **kwargs)
+
+
+def _import_evaluate() -> Any:
+    """Import the ``evaluate`` library (deferred: it imports datasets and transformers, several seconds).
+
+    A script run from ``scripts/`` has that directory first on ``sys.path``, where ``scripts/evaluate.py``
+    would shadow the library; import it with such directories left out.
+    """
+    import importlib
+    import sys
+
+    module = sys.modules.get("evaluate")
+    if module is not None and hasattr(module, "load"):
+        return module
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if not (Path(p or ".") / "evaluate.py").is_file()]
+    sys.modules.pop("evaluate", None)
+    try:
+        return importlib.import_module("evaluate")
+    finally:
+        sys.path[:] = saved
 
 
 __all__ = ["METRICS", "load_metric", "metric_path"]
