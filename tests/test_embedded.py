@@ -40,7 +40,7 @@ def test_missing_pack_says_how_to_install():
 
 
 def test_unknown_pack_name_suggests_one():
-    with pytest.raises(ModelUnavailableError, match="did you mean 'embedded:qwen2.5-coder-0.5b-instruct'"):
+    with pytest.raises(ModelUnavailableError, match=r"did you mean 'embedded:qwen2\.5-coder-0\.5b-instruct'"):
         resolve_embedded("embedded:qwen2.5-coder-0.5b")
 
 

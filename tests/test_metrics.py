@@ -72,6 +72,9 @@ def test_metrics_load_and_compute_without_network(monkeypatch: pytest.MonkeyPatc
         assert out["rouge1"] == 1.0
     elif name == "multilabel_classification":
         assert metric.compute(predictions=[["x"]], references=[["x"]], labels=["x"])["accuracy"] == 1.0
+    elif name == "semantic_similarity":
+        out = metric.compute(predictions=["Troops left."], references=["Troops left."])
+        assert out["semantic_similarity"] == pytest.approx(1.0, abs=1e-5)
     else:
         assert metric.compute(predictions=["Troops left."], sources=["Troops left the town."])
 

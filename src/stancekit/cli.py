@@ -293,9 +293,9 @@ def reproduce_command(
             table.add_column(column, justify="left" if column == "metric" else "right")
         for check in failures or report.checks[:6]:
             diff = "missing" if check.difference is None else f"{check.difference:+.2e}"
-            table.add_row(
-                check.key, f"{check.committed}", f"{check.reproduced}", diff, f"{check.tolerance:g}"
-            )
+            committed = "missing" if check.committed is None else f"{check.committed:.6f}"
+            reproduced = "missing" if check.reproduced is None else f"{check.reproduced:.6f}"
+            table.add_row(check.key, committed, reproduced, diff, f"{check.tolerance:g}")
         stdout.print(table)
         for problem in report.problems:
             stdout.print(f"[red]-[/] {escape(problem)}")

@@ -10,6 +10,7 @@ import contextlib
 import difflib
 import hashlib
 import json
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -109,6 +110,17 @@ def deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``Model``, ``Model | None`` or ``list[Model]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _format_validation_error(error: ValidationError, cls: type[BaseModel], where: str) -> ConfigError:
     lines = []
     for item in error.errors():
@@ -116,9 +128,10 @@ def _format_validation_error(error: ValidationError, cls: type[BaseModel], where
         if item["type"] == "extra_forbidden":
             owner: Any = cls
             for part in item["loc"][:-1]:
+                if isinstance(part, int):  # an index into a list of models: stay on the item type
+                    continue
                 field = owner.model_fields.get(str(part)) if hasattr(owner, "model_fields") else None
-                annotation = getattr(field, "annotation", None)
-                owner = annotation if isinstance(annotation, type) else None
+                owner = _model_in(getattr(field, "annotation", None))
             valid = sorted(owner.model_fields) if owner is not None and hasattr(owner, "model_fields") else []
             close = difflib.get_close_matches(str(item["loc"][-1]), valid, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
