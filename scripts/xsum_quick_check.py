@@ -2,6 +2,8 @@
 
 Evaluation only (../shared/eval is never used for tuning). ROUGE F1 x100 with stemming; Lsum on sentence-split
 text. Usage: python scripts/xsum_quick_check.py [--n 20] [--config embedded-qwen]
+             python scripts/xsum_quick_check.py --n 20 --from-run results/xsum-embedded-qwen
+(--from-run reads the summaries a harness run saved, finished or still running, instead of generating them.)
 """
 
 from __future__ import annotations
@@ -22,18 +24,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--config", default="embedded-qwen")
+    parser.add_argument("--from-run", type=Path, help="a harness run directory with saved summaries")
     args = parser.parse_args()
     rows = [json.loads(line) for line in DATA.read_text().splitlines()[: args.n]]
+    seconds = None
+    if args.from_run:
+        saved = {}
+        for name in ("predictions.jsonl", "predictions.partial.jsonl"):
+            path = args.from_run / name
+            if path.is_file():
+                for line in path.read_text().splitlines():
+                    record = json.loads(line)
+                    if "output" in record:
+                        saved[record["id"]] = record
+        rows = [r for r in rows if r["id"] in saved]
+        outputs = [saved[r["id"]]["output"] for r in rows]
+        seconds = sum(saved[r["id"]]["meta"]["generate_s"] for r in rows)
     documents = [r["document"] for r in rows]
     references = [r["summary"] for r in rows]
-    summariser = Summariser(args.config)
-    start = time.perf_counter()
-    results = summariser.summarise_many(documents)
-    seconds = time.perf_counter() - start
-    systems = {
-        "lead-3": [" ".join(split_sentences(d)[:3]) for d in documents],
-        args.config: [r.summary for r in results],
-    }
+    if not args.from_run:
+        summariser = Summariser(args.config)
+        start = time.perf_counter()
+        outputs = [r.summary for r in summariser.summarise_many(documents)]
+        seconds = time.perf_counter() - start
+    systems = {"lead-3": [" ".join(split_sentences(d)[:3]) for d in documents], args.config: outputs}
     rouge = load_metric("rouge")
     print(f"n={len(rows)} first articles of xsum-validation-1000; ROUGE F1 x100 (stemmed)")
     print("| system | R1 | R2 | RL | RLsum | words | copy rate |")
