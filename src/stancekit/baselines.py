@@ -22,14 +22,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from stancekit.errors import InputError
-from stancekit.text import split_sentences, words
 
 # Function words carry no topic: two sentences sharing "the" and "of" are not similar.
-_STOPWORD_LIST = """a an the and or but if of at by for with about to from in on off over under into out up down as is are
-    was were be been being have has had do does did will would shall should can could may might must it its this that
-    these those he him his she her they them their we our you your i me my not no nor so than then there here which
-    who whom what when where why how all any both each also said says say just"""
-_STOPWORDS = frozenset(_STOPWORD_LIST.split())
+from stancekit.text import STOPWORDS as _STOPWORDS
+from stancekit.text import split_sentences, words
 
 
 def document_sentences(document: str) -> list[str]:
