@@ -25,6 +25,7 @@ from stancekit.loading import ModelRef, offline_error, resolve_model
 from stancekit.text import check_text, copy_rate, sentence_spans
 
 DEFAULT_CONFIG = "embedded-qwen"
+TRAINED_CONFIG = "stancekit-summariser.yaml"
 
 
 # --------------------------------------------------------------------------------------------- configuration
@@ -201,6 +202,33 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
 _MODEL_CACHE: dict[tuple[str, str, str], tuple[Any, Any, str]] = {}
 
 
+def build_prompt(
+    tokenizer: Any, prompt: PromptSettings, document: str, *, backend: str, reduce: bool = False
+) -> str:
+    """The model input for ``document``: ``prefix + document`` for seq2seq, the chat prompt for causal LMs.
+
+    Training (stancekit.train_summariser) builds its inputs with this too, so a fine-tuned model sees at
+    inference exactly the prompt it was trained on.
+    """
+    if backend == "seq2seq":
+        return prompt.prefix + document
+    user = (prompt.reduce_user if reduce and prompt.reduce_user else prompt.user).format(document=document)
+    if not prompt.use_chat_template:
+        return "\n\n".join(p for p in (prompt.system, user) if p) + "\n\n"
+    messages = ([{"role": "system", "content": prompt.system}] if prompt.system else []) + [
+        {"role": "user", "content": user}
+    ]
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def release_models() -> None:
+    """Drop the per-process model cache (e.g. before training, which needs the memory back)."""
+    import gc
+
+    _MODEL_CACHE.clear()
+    gc.collect()
+
+
 def _load(ref: ModelRef, backend: str, device: str, dtype: Any) -> tuple[Any, Any, str]:
     """Load (model, tokenizer, backend), once per process for the same model, device and dtype."""
     key = (ref.location, device, str(dtype))
@@ -308,6 +336,8 @@ class Summariser:
         progress: bool = True,
         **generation: Any,
     ) -> None:
+        if config is None and model is not None and (Path(model) / TRAINED_CONFIG).is_file():
+            config = Path(model) / TRAINED_CONFIG  # a model saved by train_summariser carries its settings
         cfg = load_summariser_config(config, overrides)
         update: dict[str, Any] = {}
         if model is not None:
@@ -334,18 +364,7 @@ class Summariser:
 
     # -- prompt construction
     def _prompt(self, document: str, reduce: bool) -> str:
-        prompt = self.config.prompt
-        if self.backend == "seq2seq":
-            return prompt.prefix + document
-        user = (prompt.reduce_user if reduce and prompt.reduce_user else prompt.user).format(
-            document=document
-        )
-        if not prompt.use_chat_template:
-            return "\n\n".join(p for p in (prompt.system, user) if p) + "\n\n"
-        messages = ([{"role": "system", "content": prompt.system}] if prompt.system else []) + [
-            {"role": "user", "content": user}
-        ]
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return build_prompt(self.tokenizer, self.config.prompt, document, backend=self.backend, reduce=reduce)
 
     def _count(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
