@@ -1,0 +1,57 @@
+"""Train a fine-tuned statement classifier from its config; a thin shell over stancekit.training.
+
+    python scripts/train_classifier.py --config configs/classifier/diplomatic-v1-minilm.yaml \
+        [training.learning_rate=1e-4 training.seeds=[13,14] ...]
+
+Dotted overrides change any config key. Prints dev/test macro-F1 and where the classifier was written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stancekit.classify import load_classifier_config
+from stancekit.errors import StancekitError
+from stancekit.training import train_classifier
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def main(
+    config: Annotated[Path, typer.Option("--config", help="classifier config YAML (or a shipped name)")],
+    overrides: Annotated[
+        list[str] | None, typer.Argument(help="dotted overrides, e.g. training.epochs=3")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="show the Trainer's progress bar")] = True,
+) -> None:
+    console = Console()
+    try:
+        cfg = load_classifier_config(config, overrides)
+        result = train_classifier(cfg, progress=progress)
+    except StancekitError as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"{cfg.name} ({result.format}, seed {result.seed})")
+    table.add_column("label")
+    table.add_column("dev F1", justify="right")
+    table.add_column("test F1", justify="right")
+    for label in result.dev.labels:
+        test = f"{result.test.per_label[label].f1:.3f}" if result.test else "-"
+        table.add_row(label, f"{result.dev.per_label[label].f1:.3f}", test)
+    table.add_row(
+        "macro-F1", f"{result.dev.macro_f1:.3f}", f"{result.test.macro_f1:.3f}" if result.test else "-"
+    )
+    console.print(table)
+    for run in result.runs:
+        console.print(f"seed {run.seed}: dev macro-F1 {run.dev_macro_f1:.3f}, {run.train_seconds:.0f} s")
+    console.print(f"wrote {result.output_dir} ({result.weights_bytes / 1e6:.2f} MB of safetensors)")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,457 @@
+"""Fine-tuning the statement classifier: MiniLM with a multi-label head, trained by the HF ``Trainer``.
+
+Recipe, top to bottom (:func:`train_classifier`):
+
+1. load the taxonomy and the train/dev/test splits (validated, see :mod:`stancekit.data`);
+2. per seed: build ``AutoModelForSequenceClassification`` (``problem_type="multi_label_classification"``,
+   one sigmoid output per substantive label) from the base encoder, optionally wrap it in LoRA adapters,
+   train with ``Trainer``; choose per-label thresholds on dev; keep the seed with the best dev macro-F1;
+3. save the kept model with ``save_pretrained`` (safetensors) plus ``label_map.json``, ``thresholds.json``,
+   ``taxonomy.json``, ``training.json``, and a generated model card ``README.md`` with dev and test scores.
+
+The fallback label (``other``) has no output: it is assigned when no label reaches its threshold.
+
+Example:
+    >>> from stancekit.classify import load_classifier_config
+    >>> from stancekit.training import train_classifier
+    >>> result = train_classifier(load_classifier_config("diplomatic-v1-minilm"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from stancekit.classify_eval import ClassificationScores
+from stancekit.config import StrictModel
+from stancekit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from stancekit.classify import ClassifierConfig
+    from stancekit.taxonomy import Taxonomy
+
+
+class LoraSettings(StrictModel):
+    """LoRA adapters on the encoder's linear layers; the listed modules are trained in full and saved."""
+
+    r: int = Field(default=8, ge=1)
+    alpha: int = Field(default=16, ge=1)
+    dropout: float = Field(default=0.1, ge=0.0, lt=1.0)
+    # suffixes of module names: BERT's attention projections, attention output, and the feed-forward pair
+    target_modules: list[str] = Field(
+        default_factory=lambda: [
+            "query",
+            "key",
+            "value",
+            "attention.output.dense",
+            "intermediate.dense",
+            "output.dense",
+        ]
+    )
+    modules_to_save: list[str] = Field(default_factory=lambda: ["classifier", "pooler"])
+
+
+class TrainConfig(StrictModel):
+    """How a fine-tuned classifier is trained (the ``training:`` section of a classifier config)."""
+
+    data: str = Field(default="data/statements/statements.jsonl", description="statements JSONL with splits")
+    base_model: str = Field(
+        default="embedded:all-minilm-l6-v2", description="embedded pack, path or hub name"
+    )
+    output_dir: str = Field(description="where the trained classifier is written (replaced if it exists)")
+    epochs: float = Field(default=8, gt=0)
+    learning_rate: float = Field(default=5e-5, gt=0)
+    batch_size: int = Field(default=16, ge=1)
+    weight_decay: float = Field(default=0.01, ge=0)
+    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
+    seeds: list[int] = Field(default_factory=lambda: [13], min_length=1)
+    max_length: int = Field(default=96, ge=8, description="training truncation length in tokens")
+    lora: LoraSettings | None = Field(default=None, description="None trains every weight (full fine-tuning)")
+    train_split: Literal["train"] = "train"
+    dev_split: Literal["dev"] = "dev"
+    test_split: Literal["test"] | None = "test"
+    limit_train_rows: int | None = Field(
+        default=None, ge=1, description="smoke tests only: train on the first n"
+    )
+
+
+class SeedRun(BaseModel):
+    seed: int
+    dev_macro_f1: float
+    train_seconds: float
+    final_loss: float | None
+
+
+class TrainingResult(BaseModel):
+    """What a training run produced: where, how well (dev and test), and at what cost."""
+
+    output_dir: str
+    format: Literal["lora", "full"]
+    seed: int
+    runs: list[SeedRun]
+    dev: ClassificationScores
+    test: ClassificationScores | None
+    thresholds: dict[str, float]
+    n: dict[str, int]
+    train_rows_truncated: int
+    weights_bytes: int
+    trainable_parameters: int
+    total_parameters: int
+
+
+def _tokenize(tokenizer: Any, rows: Any, labels: list[str], max_length: int) -> Any:
+    import datasets
+
+    from stancekit.classify import label_matrix
+
+    matrix = label_matrix(rows["labels"], labels).astype("float32")
+    encoded = tokenizer(list(rows["text"]), truncation=True, max_length=max_length)
+    return datasets.Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": matrix.tolist(),
+        }
+    )
+
+
+def _build_model(base: str, labels: list[str], lora: LoraSettings | None, base_ref: str) -> Any:
+    from transformers import AutoModelForSequenceClassification
+
+    from stancekit.classify import _quiet_transformers
+
+    previous = _quiet_transformers()
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base,
+            num_labels=len(labels),
+            problem_type="multi_label_classification",
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+        )
+    finally:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity(previous)
+    if lora is None:
+        return model
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    peft_config = LoraConfig(
+        task_type=TaskType.SEQ_CLS,
+        r=lora.r,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
+        modules_to_save=list(lora.modules_to_save),  # peft extends the list it is given
+    )
+    model = get_peft_model(model, peft_config)
+    # the adapter names its base by what the config says (portable), not this machine's install path
+    model.peft_config["default"].base_model_name_or_path = base_ref
+    return model
+
+
+def _dev_probabilities(model: Any, tokenizer: Any, texts: list[str], max_length: int, device: str) -> Any:
+    from stancekit.classify import WindowedEncoder, encoder_window
+
+    model.eval()
+    window = encoder_window(model, tokenizer, max_length)
+    encoder = WindowedEncoder(tokenizer, max_length=window, stride=window // 8, batch_size=64, device=device)
+    probabilities, _ = encoder.run(texts, lambda batch: model(**batch).logits.sigmoid())
+    return probabilities
+
+
+def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> TrainingResult:
+    """Train the classifier described by ``config`` (which needs a ``training:`` section) and save it."""
+    import torch
+    from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
+
+    from stancekit.classify import (
+        FineTunedClassifier,
+        choose_thresholds,
+        decide,
+        label_matrix,
+        pick_device,
+        resolve_path,
+    )
+    from stancekit.classify_eval import evaluate_on_statements, score_label_sets
+    from stancekit.data import load_statements
+    from stancekit.loading import resolve_model
+    from stancekit.taxonomy import load_taxonomy
+
+    if config.training is None:
+        raise ConfigError(
+            f"classifier config {config.name!r} has no `training:` section.",
+            fix="only fine_tuned classifiers are trained; zero-shot calibrates on dev when loaded and the "
+            "lexicon needs no training.",
+        )
+    tc = config.training
+    taxonomy = load_taxonomy(config.taxonomy)
+    labels = taxonomy.substantive
+    data = resolve_path(tc.data)
+    train_rows = load_statements(data, taxonomy, split=tc.train_split)
+    if tc.limit_train_rows:
+        train_rows = train_rows.select(range(min(tc.limit_train_rows, len(train_rows))))
+    dev_rows = load_statements(data, taxonomy, split=tc.dev_split)
+    base = resolve_model(tc.base_model, progress=progress).location
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    lengths = [len(ids) for ids in tokenizer(list(train_rows["text"]))["input_ids"]]
+    truncated = sum(n > tc.max_length for n in lengths)
+    train_set = _tokenize(tokenizer, train_rows, labels, tc.max_length)
+    device = pick_device(config.device)
+    dev_gold = label_matrix(dev_rows["labels"], labels)
+
+    output = resolve_path(tc.output_dir)
+    staging = output.with_name(f".{output.name}.training")
+    runs: list[SeedRun] = []
+    best: tuple[float, int, Any] | None = None
+    for seed in tc.seeds:
+        set_seed(seed)
+        model = _build_model(base, labels, tc.lora, tc.base_model)
+        args = TrainingArguments(
+            output_dir=str(staging / "trainer"),
+            num_train_epochs=tc.epochs,
+            learning_rate=tc.learning_rate,
+            per_device_train_batch_size=tc.batch_size,
+            weight_decay=tc.weight_decay,
+            warmup_steps=tc.warmup_ratio,  # transformers 5: a float below 1 is a ratio of all steps
+            lr_scheduler_type="linear",
+            seed=seed,
+            data_seed=seed,
+            train_sampling_strategy="group_by_length",
+            eval_strategy="no",
+            save_strategy="no",
+            logging_strategy="epoch",
+            report_to="none",
+            disable_tqdm=not progress,
+            use_cpu=device == "cpu",
+            dataloader_num_workers=0,
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=train_set,
+            data_collator=DataCollatorWithPadding(tokenizer),
+            processing_class=tokenizer,
+        )
+        started = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - started
+        losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+        probabilities = _dev_probabilities(
+            model, tokenizer, list(dev_rows["text"]), config.max_length, device
+        )
+        thresholds = choose_thresholds(probabilities, dev_gold)
+        decisions = decide(
+            probabilities, labels, thresholds, taxonomy.fallback, 1.0 - probabilities.max(axis=1)
+        )
+        dev_f1 = score_label_sets(
+            list(dev_rows["labels"]), [d[0] for d in decisions], taxonomy.names
+        ).macro_f1
+        runs.append(
+            SeedRun(
+                seed=seed,
+                dev_macro_f1=dev_f1,
+                train_seconds=round(seconds, 1),
+                final_loss=losses[-1] if losses else None,
+            )
+        )
+        if best is None or dev_f1 > best[0]:
+            best = (dev_f1, seed, (model, thresholds, trainer.state.log_history))
+        else:
+            del model
+        if device != "cpu":
+            torch.cuda.empty_cache()
+
+    assert best is not None
+    _, seed, (model, thresholds, log_history) = best
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    fmt: Literal["lora", "full"] = "lora" if tc.lora else "full"
+    model.save_pretrained(staging, safe_serialization=True)
+    if fmt == "full":
+        tokenizer.save_pretrained(staging)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    threshold_map = {label: round(float(t), 6) for label, t in zip(labels, thresholds, strict=True)}
+    _write_json(
+        staging / "label_map.json",
+        {"labels": labels, "fallback": taxonomy.fallback, "taxonomy": taxonomy.name},
+    )
+    _write_json(staging / "thresholds.json", threshold_map)
+    _write_json(staging / "taxonomy.json", taxonomy.model_dump(mode="json"))
+    meta = {
+        "format": fmt,
+        "base_model": tc.base_model,
+        "max_length": tc.max_length,
+        "classifier_config": config.model_dump(mode="json"),
+        "config_fingerprint": config.fingerprint(),
+        "seed": seed,
+        "runs": [r.model_dump() for r in runs],
+        "log_history": log_history,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": _versions(),
+    }
+    _write_json(staging / "training.json", meta)
+    shutil.rmtree(staging / "trainer", ignore_errors=True)
+
+    # Score the saved directory, not the in-memory model: what is measured is what loads.
+    classifier = FineTunedClassifier(staging, device=config.device, batch_size=config.batch_size)
+    dev_scores = evaluate_on_statements(classifier, data, tc.dev_split)
+    test_scores = evaluate_on_statements(classifier, data, tc.test_split) if tc.test_split else None
+    n = {"train": len(train_rows), "dev": len(dev_rows)}
+    if test_scores:
+        n["test"] = test_scores.n
+    weights_bytes = sum(p.stat().st_size for p in staging.glob("*.safetensors"))
+    meta["metrics"] = {
+        "dev": dev_scores.model_dump(),
+        "test": test_scores.model_dump() if test_scores else None,
+    }
+    meta["n"] = n
+    meta["train_rows_truncated"] = truncated
+    meta["trainable_parameters"] = trainable
+    meta["total_parameters"] = total
+    _write_json(staging / "training.json", meta)
+    result = TrainingResult(
+        output_dir=str(output),
+        format=fmt,
+        seed=seed,
+        runs=runs,
+        dev=dev_scores,
+        test=test_scores,
+        thresholds=threshold_map,
+        n=n,
+        train_rows_truncated=truncated,
+        weights_bytes=weights_bytes,
+        trainable_parameters=trainable,
+        total_parameters=total,
+    )
+    (staging / "README.md").write_text(model_card(config, result, taxonomy), encoding="utf-8")
+    if output.exists():
+        shutil.rmtree(output)
+    staging.rename(output)
+    return result
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _versions() -> dict[str, str]:
+    import peft
+    import torch
+    import transformers
+
+    import stancekit
+
+    return {
+        "stancekit": stancekit.__version__,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "peft": peft.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def model_card(config: ClassifierConfig, result: TrainingResult, taxonomy: Taxonomy) -> str:
+    """The generated README.md of a trained classifier: data, training, dev/test scores, how to load."""
+    tc = config.training
+    assert tc is not None
+    f1s = [r.dev_macro_f1 for r in result.runs]
+    spread = (
+        f" (mean {statistics.fmean(f1s):.3f}, sd {statistics.stdev(f1s):.3f} over {len(f1s)} seeds)"
+        if len(f1s) > 1
+        else ""
+    )
+    lines = [
+        f"# {config.name}: statement classifier for taxonomy `{config.taxonomy}`",
+        "",
+        "Generated by `stancekit.training.train_classifier`; do not edit by hand, retrain instead.",
+        "",
+        "## Model",
+        f"- Base encoder: `{tc.base_model}` (sentence-transformers/all-MiniLM-L6-v2, 22.7M parameters).",
+        "- Head: `AutoModelForSequenceClassification`, `problem_type=multi_label_classification`, one sigmoid"
+        f" output per label: {', '.join(f'`{x}`' for x in taxonomy.substantive)}.",
+        f"- `{taxonomy.fallback}` has no output: it is assigned alone when no label reaches its threshold.",
+        f"- Format: `{result.format}`"
+        + (
+            f" (LoRA r={tc.lora.r}, alpha={tc.lora.alpha} on {', '.join(tc.lora.target_modules)}; trained in full:"
+            f" {', '.join(tc.lora.modules_to_save)}); loaded over the base encoder and merged."
+            if tc.lora
+            else " (all weights)."
+        ),
+        f"- Trainable parameters: {result.trainable_parameters:,} of {result.total_parameters:,};"
+        f" safetensors on disk: {result.weights_bytes / 1e6:.2f} MB.",
+        "",
+        "## Data",
+        f"- `{tc.data}`: team-written statements (see `data/statements/README.md`), fixed splits."
+        f" Train n={result.n['train']}, dev n={result.n['dev']}"
+        + (f", test n={result.n['test']}." if "test" in result.n else "."),
+        f"- Training truncates at {tc.max_length} tokens ({result.train_rows_truncated} training rows were longer);"
+        " prediction uses the 256-token window and splits longer texts into windows (scores max-pooled).",
+        "",
+        "## Training",
+        f"- HF `Trainer`, {tc.epochs:g} epochs, learning rate {tc.learning_rate:g}, batch {tc.batch_size},"
+        f" weight decay {tc.weight_decay:g}, warmup {tc.warmup_ratio:g}, length-grouped batches.",
+        f"- Seeds tried: {', '.join(str(r.seed) for r in result.runs)}; kept seed {result.seed} by dev macro-F1{spread}.",
+        f"- Train time: {', '.join(f'{r.train_seconds:.0f} s' for r in result.runs)} on {platform.machine()}"
+        f" ({_cpu_note()}).",
+        "- Per-label decision thresholds chosen on dev (F1-maximising): "
+        + ", ".join(f"`{k}` {v:.2f}" for k, v in result.thresholds.items())
+        + ".",
+        "",
+        "## Scores",
+        "Macro-F1 is the unweighted mean over all labels, the fallback included. Dev scores are optimistic:"
+        " the thresholds were chosen on dev. Test was not used for any choice.",
+        "",
+        "| label | dev F1 | test F1 | test P | test R | test n |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in result.dev.labels:
+        d = result.dev.per_label[label]
+        t = result.test.per_label[label] if result.test else None
+        lines.append(
+            f"| {label} | {d.f1:.3f} | "
+            + (f"{t.f1:.3f} | {t.precision:.3f} | {t.recall:.3f} | {t.support} |" if t else "- | - | - | - |")
+        )
+    lines.append(
+        f"| **macro-F1** | **{result.dev.macro_f1:.3f}** | "
+        + (f"**{result.test.macro_f1:.3f}** | | | {result.test.n} |" if result.test else "- | | | |")
+    )
+    lines += [
+        "",
+        "## How to load",
+        "```python",
+        "from stancekit import classify, load_classifier",
+        f"classifier = load_classifier({config.name!r})  # configs/classifier/{config.name}.yaml",
+        'classify(["The minister offered her condolences to the families."], classifier=classifier)',
+        "# or directly: stancekit.classify.FineTunedClassifier('<this directory>')",
+        "```",
+        "Needs the embedded MiniLM pack (`pip install 'stancekit[embedded]'`) for the LoRA format.",
+        "",
+        "## Retrain",
+        "```",
+        f"python scripts/train_classifier.py --config configs/classifier/{config.name}.yaml",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _cpu_note() -> str:
+    import os
+
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"CPU, {os.cpu_count()} cores visible, {torch.get_num_threads()} torch threads"
