@@ -109,7 +109,9 @@ def run_path(path: str, n: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=1, help="runs of each path; medians are reported")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
@@ -133,7 +135,9 @@ def main() -> None:
                 check=True,
             )
             runs[path].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    med = {p: {k: statistics.median(r[k] for r in rs) for k in rs[0] if k != "path"} for p, rs in runs.items()}
+    med = {
+        p: {k: statistics.median(r[k] for r in rs) for k in rs[0] if k != "path"} for p, rs in runs.items()
+    }
     table = Table(title=f"embedded summariser, {args.articles} articles, median of {args.repeats} run(s)")
     for col in ("path", "s/doc", "new tok/s", "GFLOP", "GFLOP/s", "% of GEMM", "peak RSS MB"):
         table.add_column(col, justify="right")

@@ -71,7 +71,9 @@ def test_local_path_without_model_files(tmp_path):
 def test_unknown_config_name_suggests(tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("The ministers met on Tuesday.")
-    assert_clean_failure(run_cli("summarise", str(path), "--config", "embeded-qwen"), "did you mean 'embedded-qwen'")
+    assert_clean_failure(
+        run_cli("summarise", str(path), "--config", "embeded-qwen"), "did you mean 'embedded-qwen'"
+    )
 
 
 def test_json_output_carries_metadata(tmp_path, tiny_causal):
@@ -79,7 +81,9 @@ def test_json_output_carries_metadata(tmp_path, tiny_causal):
 
     path = tmp_path / "a.txt"
     path.write_text("The ministers met on Tuesday. They pledged support.")
-    result = run_cli("summarise", str(path), "--model", str(tiny_causal), "--max-new-tokens", "4", "--format", "json")
+    result = run_cli(
+        "summarise", str(path), "--model", str(tiny_causal), "--max-new-tokens", "4", "--format", "json"
+    )
     assert result.returncode == 0, result.stderr.decode()
     payload = json.loads(result.stdout)
     assert payload["generation"]["max_new_tokens"] == 4
@@ -99,5 +103,3 @@ def test_help_lists_commands():
     result = run_cli("--help")
     assert result.returncode == 0
     assert "summarise" in result.stdout.decode()
-
-

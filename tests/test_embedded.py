@@ -64,7 +64,9 @@ def test_embedded_default_summarises_the_example_article_abstractively():
     assert 8 <= len(words) <= 90, result.summary
     assert result.copy_rate < 0.5, (result.copy_rate, result.summary)
     # it is about the article: names its key actors or places
-    assert any(key in result.summary for key in ("Gulf of Aden", "Djibouti", "patrol", "maritime")), result.summary
+    assert any(key in result.summary for key in ("Gulf of Aden", "Djibouti", "patrol", "maritime")), (
+        result.summary
+    )
 
 
 @pytest.mark.slow
