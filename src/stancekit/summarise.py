@@ -281,8 +281,11 @@ class _WordStarts:
         if token >= len(self.starts) or not self.starts[token]:
             return []
         piece = self.pieces[token]
-        prefixes = (self.index.get(piece[:k]) for k in range(2, len(piece)))
-        return [token, *(p for p in prefixes if p is not None)]
+        # the piece's own prefixes (" Ad" for " Aden") and the same word without its leading space ("Aden",
+        # which glued it to the previous word: "andSyrian") are the ways around a ban
+        bare = piece[1:] if piece[:1] in ("Ġ", "▁", " ") else ""
+        variants = [piece[:k] for k in range(2, len(piece))] + [bare[:k] for k in range(2, len(bare) + 1)]
+        return [token, *(i for i in map(self.index.get, variants) if i is not None)]
 
 
 class _SourceNgramBlocker:
