@@ -2,10 +2,12 @@
 
     python benchmarks/classify.py [--classifier diplomatic-v1-minilm] [--n 212] [--repeats 3] [--batch-size 32]
 
-Each mode runs in its own child process (so one mode's memory cannot hide the other's peak): it loads the
-classifier, warms up, then classifies the same statements ``repeats`` times; the table reports the median
-time. Peak memory is the highest resident set size sampled every 2 ms during prediction, minus the size
-right before it (the model itself is reported separately as the RSS after loading). The statements are the
+Timing: one process loads the classifier, warms up, then alternates the two modes for ``repeats`` rounds
+over the same statements (so a change in machine load hits both alike); the table reports median times
+and the median of the per-round ratios. Memory: each mode runs once more in its own child process (so one
+mode's allocations cannot hide the other's peak); peak memory is the highest resident set size sampled
+every 2 ms during prediction, minus the size right before it (the model itself is reported separately as
+the RSS after loading). The statements are the
 test split of data/statements, in file order (not sorted, so the batched path has to do the bucketing).
 """
 
@@ -73,45 +75,62 @@ def padding_stats(classifier, texts: list[str]) -> dict[str, float]:
     }
 
 
-def run_mode(mode: str, classifier_name: str, n: int, repeats: int, batch_size: int) -> dict:
-    import torch
-
+def _setup(classifier_name: str, n: int, batch_size: int):
     from stancekit.classify import build_classifier, load_classifier_config
     from stancekit.data import load_statements
 
-    rss_start = rss_bytes()
     config = load_classifier_config(classifier_name, [f"batch_size={batch_size}"])
     classifier = build_classifier(config)
     texts = list(load_statements(DATA, classifier.taxonomy, split="test")["text"])
     texts = (texts * (n // len(texts) + 1))[:n]
     classifier.predict(texts[:8])  # warm-up: first calls allocate kernels and caches
+    return classifier, texts
 
-    def once() -> None:
-        if mode == "single":
-            for text in texts:
-                classifier.predict([text])
-        else:
-            classifier.predict(texts)
 
-    times = []
+def _predict(classifier, texts: list[str], mode: str) -> None:
+    if mode == "single":
+        for text in texts:
+            classifier.predict([text])
+    else:
+        classifier.predict(texts)
+
+
+def memory_mode(mode: str, classifier_name: str, n: int, batch_size: int) -> dict:
+    """Peak RSS of one pass of ``mode``, in a fresh process (run as a child)."""
+    rss_start = rss_bytes()
+    classifier, texts = _setup(classifier_name, n, batch_size)
     rss_before = rss_bytes()
     with PeakRss() as peak:
-        for _ in range(repeats):
-            started = time.perf_counter()
-            once()
-            times.append(time.perf_counter() - started)
-    result = {
+        _predict(classifier, texts, mode)
+    return {
         "mode": mode,
-        "n": n,
-        "repeats": repeats,
-        "seconds": times,
-        "median_seconds": statistics.median(times),
-        "statements_per_second": n / statistics.median(times),
         "rss_after_load_mb": (rss_before - rss_start) / 1e6,
         "peak_extra_rss_mb": (peak.peak - rss_before) / 1e6,
-        "torch_threads": torch.get_num_threads(),
     }
-    if mode == "batched" and hasattr(classifier, "encoder"):
+
+
+def timing(classifier_name: str, n: int, repeats: int, batch_size: int) -> dict:
+    """Both modes, alternated round by round, so a change in machine load hits both alike."""
+    import torch
+
+    classifier, texts = _setup(classifier_name, n, batch_size)
+    seconds: dict[str, list[float]] = {"single": [], "batched": []}
+    for _ in range(repeats):
+        for mode in ("single", "batched"):
+            started = time.perf_counter()
+            _predict(classifier, texts, mode)
+            seconds[mode].append(time.perf_counter() - started)
+    result = {
+        mode: {
+            "seconds": times,
+            "median_seconds": statistics.median(times),
+            "statements_per_second": n / statistics.median(times),
+        }
+        for mode, times in seconds.items()
+    }
+    result["ratio_per_round"] = [a / b for a, b in zip(seconds["single"], seconds["batched"], strict=True)]
+    result["torch_threads"] = torch.get_num_threads()
+    if hasattr(classifier, "encoder"):
         result.update(padding_stats(classifier, texts))
     return result
 
@@ -128,48 +147,49 @@ def main(
     output: Annotated[Path | None, typer.Option(help="also write the results as JSON")] = None,
 ) -> None:
     if mode != "both":
-        print(json.dumps(run_mode(mode, classifier, n, repeats, batch_size)))
+        print(json.dumps(memory_mode(mode, classifier, n, batch_size)))
         return
-    results = {}
+    memory = {}
     for child in ("single", "batched"):
-        command = [
-            sys.executable,
-            __file__,
-            "--classifier",
-            classifier,
-            "--n",
-            str(n),
-            "--repeats",
-            str(repeats),
-        ]
+        command = [sys.executable, __file__, "--classifier", classifier, "--n", str(n)]
         command += ["--batch-size", str(batch_size), "--mode", child]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             sys.stderr.write(done.stderr)
             raise typer.Exit(done.returncode)
-        results[child] = json.loads(done.stdout.strip().splitlines()[-1])
-    single, batched = results["single"], results["batched"]
-    ratio = batched["statements_per_second"] / single["statements_per_second"]
+        memory[child] = json.loads(done.stdout.strip().splitlines()[-1])
+    load_before = os.getloadavg()[0]
+    times = timing(classifier, n, repeats, batch_size)
+    load_after = os.getloadavg()[0]
+    ratio = statistics.median(times["ratio_per_round"])
     print(
-        f"classifier {classifier}: {n} statements x {repeats} repeats (median), {single['torch_threads']} torch threads"
+        f"classifier {classifier}: {n} statements, {repeats} alternating rounds (median), "
+        f"{times['torch_threads']} torch threads, load average {load_before:.1f} -> {load_after:.1f}"
     )
     print(
         f"{'mode':<22}{'statements/s':>14}{'median s':>10}{'peak extra RSS MB':>19}{'RSS after load MB':>19}"
     )
-    for name, r in (("one at a time", single), (f"batched (bs {batch_size})", batched)):
+    for name, key in (("one at a time", "single"), (f"batched (bs {batch_size})", "batched")):
+        t, m = times[key], memory[key]
         print(
-            f"{name:<22}{r['statements_per_second']:>14.1f}{r['median_seconds']:>10.2f}"
-            f"{r['peak_extra_rss_mb']:>19.1f}{r['rss_after_load_mb']:>19.1f}"
+            f"{name:<22}{t['statements_per_second']:>14.1f}{t['median_seconds']:>10.2f}"
+            f"{m['peak_extra_rss_mb']:>19.1f}{m['rss_after_load_mb']:>19.1f}"
         )
-    print(f"speed-up batched / one at a time: {ratio:.2f}x")
-    if "bucketed_efficiency" in batched:
+    print(f"speed-up batched / one at a time: {ratio:.2f}x (median of per-round ratios)")
+    if "bucketed_efficiency" in times:
         print(
-            f"real tokens / padded tokens: length-bucketed {batched['bucketed_efficiency']:.3f}, "
-            f"input order {batched['input_order_efficiency']:.3f}"
+            f"real tokens / padded tokens: length-bucketed {times['bucketed_efficiency']:.3f}, "
+            f"fixed batches in input order {times['input_order_efficiency']:.3f}"
         )
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps({**results, "ratio": ratio}, indent=2) + "\n", encoding="utf-8")
+        record = {
+            "timing": times,
+            "memory": memory,
+            "ratio": ratio,
+            "load_average": [load_before, load_after],
+        }
+        output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

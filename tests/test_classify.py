@@ -156,6 +156,10 @@ def test_windowed_encoder_sorts_batches_and_splits_long_texts(tiny_bert: Path) -
     assert sorted(flat) == list(range(len(windows)))
     lengths = [len(windows[i]) for i in flat]
     assert lengths == sorted(lengths)  # sorted by length, so each batch pads only to its own longest
+    for batch in batches:
+        assert len(batch) <= 2
+        shortest, longest = min(len(windows[i]) for i in batch), max(len(windows[i]) for i in batch)
+        assert longest - shortest <= max(4, shortest // 10)  # a length bucket: little padding per row
     widths = []
     pooled, counts = encoder.run(
         texts,
@@ -320,3 +324,51 @@ def test_package_level_classify_works_after_the_module_is_imported() -> None:
 
     result = stancekit.classify("The council condemned the attack.", classifier="lexicon")
     assert result[0].labels == ["condemnation"]
+
+
+def test_another_label_set_trains_without_code_changes(tiny_bert: Path, tmp_path: Path) -> None:
+    (tmp_path / "praise-blame.yaml").write_text(
+        "name: praise-blame\nfallback: neither\nlabels:\n"
+        "  - {name: praise, definition: The speaker praises someone., examples: [The mayor praised the crews.]}\n"
+        "  - {name: blame, definition: The speaker blames someone., examples: [The mayor blamed the council.]}\n"
+        "  - {name: neither, definition: Neither praise nor blame.}\n"
+    )
+    rows = []
+    for i in range(30):
+        labels = [["praise"], ["blame"], ["neither"], ["praise", "blame"]][i % 4]
+        split = ["train", "train", "dev", "test"][i % 4] if i > 3 else ["train", "dev", "test", "train"][i]
+        rows.append(
+            {
+                "id": f"p-{i:04d}",
+                "text": f"Statement {i} about the {' and '.join(labels)}.",
+                "labels": labels,
+                "split": split,
+            }
+        )
+    (tmp_path / "data.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "schema.json").write_text(
+        (Path(__file__).parents[1] / "data/statements/schema.json").read_text()
+    )
+    config = validate(
+        ClassifierConfig,
+        {
+            "name": "praise-blame",
+            "kind": "fine_tuned",
+            "taxonomy": str(tmp_path / "praise-blame.yaml"),
+            "weights": str(tmp_path / "model"),
+            "max_length": 32,
+            "stride": 8,
+            "training": {
+                "data": str(tmp_path / "data.jsonl"),
+                "base_model": str(tiny_bert),
+                "output_dir": str(tmp_path / "model"),
+                "epochs": 1,
+                "max_length": 32,
+            },
+        },
+    )
+    result = train_classifier(config, progress=False)
+    assert set(result.thresholds) == {"praise", "blame"}
+    assert result.dev.labels == ["praise", "blame", "neither"]
+    predictions = build_classifier(config).predict(["The mayor praised the crews."])
+    assert set(predictions[0].scores) == {"praise", "blame", "neither"}

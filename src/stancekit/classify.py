@@ -23,13 +23,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
 import sys
 import types
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -322,9 +324,19 @@ class WindowedEncoder:
         return [list(ids) for ids in encoded["input_ids"]], [int(o) for o in owners]
 
     def batches(self, windows: list[list[int]]) -> list[list[int]]:
-        """Window indices grouped into batches of similar length (sorted, so padding is minimal)."""
+        """Window indices in length buckets: sorted by length, and a batch closes when it is full or the
+        next window is longer than the batch's shortest by more than max(4 tokens, 10%), so padding stays
+        a few tokens per row (on a CPU the cost is the padded tokens, not the number of batches)."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        return [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches: list[list[int]] = []
+        for i in order:
+            if batches and len(batches[-1]) < self.batch_size:
+                shortest = len(windows[batches[-1][0]])
+                if len(windows[i]) - shortest <= max(4, shortest // 10):
+                    batches[-1].append(i)
+                    continue
+            batches.append([i])
+        return batches
 
     def run(
         self,
@@ -373,13 +385,25 @@ def encoder_window(model: Any, tokenizer: Any, requested: int) -> int:
     return min(requested, positions, limit)
 
 
-def _quiet_transformers() -> Any:
-    """Silence transformers' load reports (a new head is expected when loading a base encoder)."""
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load reports and progress bars while loading (a new head is expected when a
+    base encoder is loaded for classification; the report would only alarm users)."""
     from transformers.utils import logging as hf_logging
 
     previous = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
-    return previous
+    hf_logging.disable_progress_bar()
+    try:
+        with warnings.catch_warnings():
+            # peft 0.21 calls a transformers 5 method that is deprecated; nothing for a user to act on
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+            yield
+    finally:
+        hf_logging.set_verbosity(previous)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 # --------------------------------------------------------------------------------------------- fine-tuned
@@ -416,10 +440,6 @@ class FineTunedClassifier(Classifier):
         device: str = "auto",
         name: str | None = None,
     ) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        from stancekit.loading import resolve_model
-
         self.directory = Path(directory)
         label_map = json.loads((self.directory / LABEL_MAP_FILE).read_text(encoding="utf-8"))
         thresholds = json.loads((self.directory / THRESHOLDS_FILE).read_text(encoding="utf-8"))
@@ -435,35 +455,15 @@ class FineTunedClassifier(Classifier):
             )
         self.thresholds = np.asarray([thresholds[label] for label in self.labels], dtype=float)
         self.device = pick_device(device)
-        previous = _quiet_transformers()
         try:
-            if self.training["format"] == "lora":
-                from peft import PeftModel
-
-                base = resolve_model(self.training["base_model"], progress=False).location
-                model = AutoModelForSequenceClassification.from_pretrained(
-                    base,
-                    num_labels=len(self.labels),
-                    problem_type="multi_label_classification",
-                    id2label=dict(enumerate(self.labels)),
-                    label2id={label: i for i, label in enumerate(self.labels)},
-                )
-                # merging folds the adapters into the base weights: prediction then costs what the base does
-                model = PeftModel.from_pretrained(model, self.directory).merge_and_unload()
-                tokenizer = AutoTokenizer.from_pretrained(base)
-            else:
-                model = AutoModelForSequenceClassification.from_pretrained(self.directory)
-                tokenizer = AutoTokenizer.from_pretrained(self.directory)
+            with quiet_transformers():
+                model, tokenizer = self._load_model()
         except (OSError, ValueError, KeyError) as error:
             raise ModelUnavailableError(
                 f"the classifier at {self.directory} could not be loaded: {error}",
                 fix="check that the directory is complete (weights, label_map.json, thresholds.json), "
                 "or retrain it.",
             ) from None
-        finally:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.set_verbosity(previous)
         self.model = model.to(self.device).eval()
         window = encoder_window(model, tokenizer, max_length)
         self.encoder = WindowedEncoder(
@@ -473,6 +473,28 @@ class FineTunedClassifier(Classifier):
             batch_size=batch_size,
             device=self.device,
         )
+
+    def _load_model(self) -> tuple[Any, Any]:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from stancekit.loading import resolve_model
+
+        if self.training["format"] != "lora":
+            model = AutoModelForSequenceClassification.from_pretrained(self.directory)
+            return model, AutoTokenizer.from_pretrained(self.directory)
+        from peft import PeftModel
+
+        base = resolve_model(self.training["base_model"], progress=False).location
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base,
+            num_labels=len(self.labels),
+            problem_type="multi_label_classification",
+            id2label=dict(enumerate(self.labels)),
+            label2id={label: i for i, label in enumerate(self.labels)},
+        )
+        # merging folds the adapters into the base weights: prediction then costs what the base does
+        model = PeftModel.from_pretrained(model, self.directory).merge_and_unload()
+        return model, AutoTokenizer.from_pretrained(base)
 
     def probabilities(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
         """Per-label sigmoid probabilities (max over windows) and windows per text."""
@@ -514,14 +536,9 @@ class ZeroShotClassifier(Classifier):
         self.name = name
         self.device = pick_device(device)
         location = resolve_model(settings.encoder, progress=False).location
-        previous = _quiet_transformers()
-        try:
+        with quiet_transformers():
             self.model = AutoModel.from_pretrained(location).to(self.device).eval()
             tokenizer = AutoTokenizer.from_pretrained(location)
-        finally:
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.set_verbosity(previous)
         window = encoder_window(self.model, tokenizer, max_length)
         self.encoder = WindowedEncoder(
             tokenizer,
