@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,13 +45,50 @@ def schema_path(data_path: Path) -> Path:
     )
 
 
-def _validator(schema_file: Path) -> Any:
+def schema_validator(schema_file: Path) -> Any:
+    """A jsonschema validator for the JSON Schema in ``schema_file`` (the schema itself is checked first)."""
     import jsonschema
 
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def _field_problem(problem: Any) -> str:
+    field = ".".join(str(p) for p in problem.path) or "(record)"
+    return f"field {field}: {problem.message}"
+
+
+def read_jsonl(
+    path: Path, validator: Any, describe: Callable[[Any], str] = _field_problem
+) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str]]]:
+    """Parse every non-blank line of a JSONL file and check it against ``validator``.
+
+    Returns the (line number, row) pairs that passed and (line number, ``file:line`` message) for each that did not,
+    so a loader can report all bad lines at once instead of stopping (or silently skipping) at the first.
+    ``describe`` words the first schema violation of a line.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text ({error.reason} at byte {error.start}).", where=str(path)) from None
+    rows: list[tuple[int, dict[str, Any]]] = []
+    errors: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            errors.append((number, f"{path}:{number}: malformed JSON: {error.msg} (column {error.colno})."))
+            continue
+        problems = sorted(validator.iter_errors(row), key=lambda e: list(e.path))
+        if problems:
+            errors.append((number, f"{path}:{number}: {describe(problems[0])}."))
+            continue
+        rows.append((number, row))
+    return rows, errors
 
 
 def read_statement_rows(
@@ -67,39 +104,25 @@ def read_statement_rows(
     tax = load_taxonomy(taxonomy) if isinstance(taxonomy, str) else taxonomy
     if not path.is_file():
         raise InputError(f"statements file {path} does not exist.", fix="check the path.")
-    validator = _validator(Path(schema) if schema else schema_path(path))
+    parsed, parse_errors = read_jsonl(path, schema_validator(Path(schema) if schema else schema_path(path)))
+    numbered_errors = list(parse_errors)
     rows: list[dict[str, Any]] = []
-    errors: list[str] = []
     seen: dict[str, int] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text ({error.reason} at byte {error.start}).", where=str(path)) from None
-    for number, line in enumerate(lines, start=1):
+    for number, row in parsed:
         where = f"{path}:{number}"
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            errors.append(f"{where}: malformed JSON: {error.msg} (column {error.colno}).")
-            continue
-        problems = sorted(validator.iter_errors(row), key=lambda e: list(e.path))
-        if problems:
-            first = problems[0]
-            field = ".".join(str(p) for p in first.path) or "(record)"
-            errors.append(f"{where}: field {field}: {first.message}.")
-            continue
         try:
             tax.check_labels(row["labels"], where=where)
         except InputError as error:
-            errors.append(f"{where}: {error.problem} {error.fix or ''}".rstrip())
+            numbered_errors.append((number, f"{where}: {error.problem} {error.fix or ''}".rstrip()))
             continue
         if row["id"] in seen:
-            errors.append(f"{where}: duplicate id {row['id']!r} (first on line {seen[row['id']]}).")
+            numbered_errors.append(
+                (number, f"{where}: duplicate id {row['id']!r} (first on line {seen[row['id']]}).")
+            )
             continue
         seen[row["id"]] = number
         rows.append(row)
+    errors = [message for _, message in sorted(numbered_errors, key=lambda e: e[0])]  # in file order
     if errors:
         shown = errors[:MAX_REPORTED_ERRORS]
         more = len(errors) - len(shown)

@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.config import PACKAGE_DIR
+from stancekit.data import read_jsonl, schema_validator
 from stancekit.dataset_stats import SPLITS, distinct_n, near_duplicate_pairs
 from stancekit.errors import InputError
 from stancekit.text import ngrams, split_sentences, words
@@ -41,15 +41,6 @@ class SummaryPair:
     where: str
     topic: str | None = None
     region: str | None = None
-
-
-def _validator(schema_file: Path) -> Any:
-    import jsonschema
-
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
 
 
 def _describe(problem: Any) -> str:
@@ -76,33 +67,21 @@ def read_summary_pairs(
     schema_file = Path(schema) if schema else path.parent / "schema.json"
     if not schema_file.is_file():
         schema_file = REPO_SCHEMA
-    validator = _validator(schema_file)
+    validator = schema_validator(schema_file)
     wanted = None if split is None else ([split] if isinstance(split, str) else list(split))
     for name in wanted or []:
         if name not in SPLITS:
             raise InputError(f"unknown split {name!r}.", fix=f"use one of {', '.join(SPLITS)}.")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as error:
-        raise InputError(f"not UTF-8 text ({error.reason} at byte {error.start}).", where=str(path)) from None
+    parsed, parse_errors = read_jsonl(path, validator, _describe)
+    numbered_errors = list(parse_errors)
     pairs: list[SummaryPair] = []
-    errors: list[str] = []
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
+    for number, row in parsed:
         where = f"{path}:{number}"
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            errors.append(f"{where}: malformed JSON: {error.msg} (column {error.colno}).")
-            continue
-        problems = sorted(validator.iter_errors(row), key=lambda e: list(e.path))
-        if problems:
-            errors.append(f"{where}: {_describe(problems[0])}.")
-            continue
         if row["id"] in seen:
-            errors.append(f"{where}: duplicate id {row['id']!r} (first on line {seen[row['id']]}).")
+            numbered_errors.append(
+                (number, f"{where}: duplicate id {row['id']!r} (first on line {seen[row['id']]}).")
+            )
             continue
         seen[row["id"]] = number
         pairs.append(
@@ -116,6 +95,7 @@ def read_summary_pairs(
                 region=row.get("region"),
             )
         )
+    errors = [message for _, message in sorted(numbered_errors, key=lambda e: e[0])]  # in file order
     if errors:
         shown = errors[:MAX_REPORTED_ERRORS]
         more = f"\n  ... and {len(errors) - len(shown)} more bad lines" if len(errors) > len(shown) else ""
