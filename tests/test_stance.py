@@ -84,6 +84,32 @@ def test_swapped_speaker_is_a_distortion():
     assert godfrey.outcome == "distorted" and "became 'NATO'" in godfrey.reason
 
 
+def test_a_verbatim_sentence_does_not_cover_its_neighbours():
+    # The summary copies the commitment verbatim. The condolence shares 3 of its 8 content words with that
+    # sentence ("Iraqi security forces"), enough for a lexical match, but the sentence reports the commitment.
+    source = [
+        *SOURCE,
+        statement(
+            "The ministers expressed condolences to the families of Iraqi security forces killed in Baghdad.",
+            ["condolence"],
+            Speaker(name="the ministers"),
+        ),
+    ]
+    summary = [
+        statement(
+            "The ministers pledged training, supplies and funds for Iraqi security forces.",
+            ["commitment"],
+            Speaker(name="the ministers"),
+        )
+    ]
+    loose = stance_preservation(source, summary, min_relative=0.0)
+    strict = stance_preservation(source, summary)
+    outcome = {o.source.labels[0]: o.outcome for o in strict.outcomes if o.source.speaker != GODFREY}
+    assert "distorted" in [o.outcome for o in loose.outcomes]  # the lexical match alone is fooled
+    assert strict.distorted_rate == 0.0
+    assert outcome == {"commitment": "kept", "condolence": "dropped"}
+
+
 def test_empty_summary_drops_everything():
     result = stance_preservation(SOURCE, [])
     assert result.dropped_rate == 1.0 and result.kept_rate == 0.0

@@ -107,28 +107,42 @@ def _speaker_mentioned(speaker: Speaker | None, sentence: str) -> bool:
     return bool(_content(speaker.name) & _content(sentence))
 
 
+def _coverage(statement: AnalysedStatement, sentence: str) -> float:
+    """Share of the statement's content words (its speaker's name left out) that the sentence contains."""
+    speaker_words = _content(statement.speaker.name) if statement.speaker else set()
+    content = _content(statement.text) - speaker_words
+    return len(content & _content(sentence)) / max(1, len(content))
+
+
 def stance_preservation(
     source_statements: list[AnalysedStatement],
     summary_statements: list[AnalysedStatement],
     *,
     min_overlap: float = 0.2,
+    min_relative: float = 0.5,
 ) -> StancePreservation:
     """Match each labelled source statement to the summary sentence that covers it best, then judge it.
 
-    A summary sentence covers a statement when it shares at least ``min_overlap`` of the statement's content
-    words other than the speaker's name (naming the speaker breaks ties). Kept: the sentence carries one of the statement's
-    labels and does not attribute it to a different stated speaker. Distorted: it covers the statement but
-    carries none of its labels, or attributes it to another speaker. Dropped: no sentence covers it.
+    A summary sentence covers a statement when it contains at least ``min_overlap`` of the statement's content
+    words other than the speaker's name, and at least ``min_relative`` of its coverage of the source statement
+    it reports best (any statement, labelled or not). The second condition keeps a sentence that restates one
+    statement from also "covering" its neighbours on the same topic. LEAD-3 copies sentences verbatim, so it
+    distorts nothing; judged without this condition it "distorted" 12.9% of 356 labelled statements, with it
+    1.1% (0.67: 0.6%), on the 23 dev and first 40 train articles of data/summaries. A sentence that fuses two
+    statements covers both. Among covering sentences the best wins (naming the speaker breaks ties).
+    Kept: it carries one of the statement's labels and does not attribute it to a different stated speaker.
+    Distorted: it carries none of its labels, or attributes it to another speaker. Dropped: nothing covers it.
     """
+    best_source = {
+        id(sentence): max((_coverage(t, sentence.text) for t in source_statements), default=0.0)
+        for sentence in summary_statements
+    }
     outcomes = []
     for statement in key_statements(source_statements):
-        # the speaker's own name is not evidence that a sentence reports this statement
-        speaker_words = _content(statement.speaker.name) if statement.speaker else set()
-        content = _content(statement.text) - speaker_words
         best, best_score = None, 0.0
         for sentence in summary_statements:
-            shared = len(content & _content(sentence.text)) / max(1, len(content))
-            if shared < min_overlap:
+            shared = _coverage(statement, sentence.text)
+            if shared < min_overlap or shared < min_relative * best_source[id(sentence)]:
                 continue
             score = shared + (0.05 if _speaker_mentioned(statement.speaker, sentence.text) else 0.0)
             if score > best_score:

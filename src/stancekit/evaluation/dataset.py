@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import glob
 import hashlib
 import json
 from collections.abc import Iterator
@@ -42,12 +43,13 @@ PATH_FIX = (
 
 @dataclass(frozen=True)
 class Sample:
-    """One labelled item: ``reference`` is a summary (str) or the gold label set (tuple of str)."""
+    """One item: ``reference`` is a summary (str), the gold label set (tuple of str), or None where the task
+    has no references (reference-free metrics only)."""
 
     id: str
     position: int  # row index in the source file, before filtering: line-aligned predictions use it
     input: str | None
-    reference: str | tuple[str, ...]
+    reference: str | tuple[str, ...] | None
     where: str  # "file:line" (or "file: record N") for messages
 
 
@@ -200,6 +202,11 @@ def load_eval_dataset(config: DatasetConfig, kind: str, *, limit: int | None = N
         rows, locations, files = _text_rows(config.references, config.inputs)
         columns = {"id": None, "input": "input" if config.inputs else None, "reference": "reference"}
         source_ref = config.references
+    elif fmt == "documents":
+        assert config.path is not None
+        rows, locations, files = _document_rows(config.path)
+        columns = {"id": "id", "input": "input", "reference": None}
+        source_ref = config.path
     elif fmt == "plover":
         from stancekit.classify_eval import PLOVER_SCORED_LABELS, load_plover
 
@@ -291,6 +298,32 @@ def _disambiguate_ids(rows: list[dict[str, Any]], ref: str) -> list[str]:
     return notes
 
 
+def _document_rows(ref: str) -> tuple[list[dict[str, Any]], list[str], list[DataFile]]:
+    """One sample per text file: ``ref`` is a file, a folder (its ``*.txt``) or a glob; the id is the stem."""
+    path = resolve_data_path(ref)
+    if path.is_dir():
+        paths = sorted(path.glob("*.txt"))
+    elif path.is_file():
+        paths = [path]
+    else:
+        matches = (glob.glob(ref) or glob.glob(str(REPO_ROOT / ref))) if any(c in ref for c in "*?[") else []
+        paths = sorted(Path(p) for p in matches if Path(p).is_file())
+        if not paths:
+            raise InputError("no document found.", where=ref, fix=f"{PATH_FIX} A glob must match files.")
+    rows, locations, files = [], [], []
+    for doc in paths:
+        # as written in the config (results must not depend on the machine)
+        shown = str(Path(ref) / doc.name) if path.is_dir() else ref if doc == path else str(doc)
+        try:
+            text = doc.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise InputError(f"is not valid UTF-8 (byte {error.start}).", where=shown) from None
+        rows.append({"id": doc.stem, "input": text})
+        locations.append(shown)
+        files.append(DataFile("inputs", shown, file_sha256(doc)))
+    return rows, locations, files
+
+
 def _text_rows(references: str, inputs: str | None) -> tuple[list[dict[str, Any]], list[str], list[DataFile]]:
     ref_path = existing_file(references, "references file")
     ref_lines = read_lines(ref_path, references)
@@ -335,7 +368,8 @@ def _sample(
                 fix="every sample needs its input text: fix or remove the row, or set "
                 "dataset.skip_empty_inputs: true to leave empty ones out (they are listed in the results).",
             )
-    assert reference_column is not None
+    if reference_column is None:  # reference-free scoring (e.g. format: documents)
+        return Sample(str(raw_id), position, text, None, where)
     reference = row.get(reference_column)
     if kind == "classification":
         gold = [reference] if isinstance(reference, str) else reference

@@ -132,6 +132,22 @@ def render_report(results: RunResults, plots: list[str]) -> str:
         lines.append("|---" * (len(confusion["columns"]) + 1) + "|")
         for label, row in zip(r.data.labels or [], confusion["matrix"], strict=False):
             lines.append(f"| {label} | " + " | ".join(str(x) for x in row) + " |")
+    stance = r.details.get("stance_preservation", {})
+    if stance.get("by_label"):
+        lines += [
+            "",
+            "## Stance preservation by label",
+            "",
+            f"{stance['statements']} labelled source statements; a statement with two labels counts under each. "
+            "Distortions: "
+            + (", ".join(f"{why} {n}" for why, n in stance.get("distortions", {}).items()) or "none")
+            + ". Per-statement outcomes (offsets, speaker, reason) are in predictions.jsonl `details`.",
+            "",
+            "| label | kept | distorted | dropped |",
+            "|---|---|---|---|",
+        ]
+        for label, counts in stance["by_label"].items():
+            lines.append(f"| {label} | {counts['kept']} | {counts['distorted']} | {counts['dropped']} |")
     if plots:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in plots]
     if r.not_computed:
@@ -258,6 +274,13 @@ _CLASSIFICATION_COLUMNS = (
 )
 
 
+_STANCE_COLUMNS = (
+    ("stance_kept_rate", "kept"),
+    ("stance_distorted_rate", "distorted"),
+    ("stance_dropped_rate", "dropped"),
+)
+
+
 def _all_results(results_dir: Path) -> list[tuple[str, RunResults]]:
     if not results_dir.is_dir():
         raise InputError(
@@ -279,6 +302,9 @@ def _data_name(results: RunResults) -> str:
         name = f"{name} (first {data.n:,})"
     elif data.skipped:
         name = f"{name} ({len(data.skipped)} empty skipped)"
+    where = results.task.config.get("dataset", {}).get("where") or {}
+    if where:
+        name += " " + ", ".join(f"{k}={v}" for k, v in where.items())
     return f"{name}, ROUGE-1.5.5 stemmer" if _rouge_stemmer(results) == "rouge155" else name
 
 
@@ -312,6 +338,15 @@ def results_table(results_dir: str | Path = "results") -> str:
     classifiers = [(n, r) for n, r in runs if r.task.kind == "classification"]
     if summaries:
         lines += ["**Summarisation**", "", *_table(summaries, _SUMMARY_COLUMNS, results_dir), ""]
+    stance = [(n, r) for n, r in summaries if "stance_kept_rate" in r.metrics]
+    if stance:
+        lines += [
+            "**Stance preservation** (labelled source statements a summary keeps, distorts or drops; pooled "
+            "over statements, intervals resample articles)",
+            "",
+            *_table(stance, _STANCE_COLUMNS, results_dir),
+            "",
+        ]
     if classifiers:
         lines += [
             "**Statement classification**",

@@ -119,6 +119,7 @@ class RunResults(_Schema):
     metrics: dict[str, MetricValue]
     per_label: dict[str, dict[str, MetricValue]] = {}
     classification: dict[str, Any] | None = None
+    details: dict[str, dict[str, Any]] = {}  # other metrics' tables by metric, e.g. stance_preservation
     not_computed: dict[str, str] = {}
     notes: list[str] = []
     published: dict[str, PublishedCheck] = {}

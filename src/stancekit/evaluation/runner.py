@@ -65,7 +65,9 @@ def default_output_dir(task: TaskConfig) -> Path:
     return DEFAULT_RUNS_DIR / task.name
 
 
-def text_sha256(value: str | list[str] | tuple[str, ...]) -> str:
+def text_sha256(value: str | list[str] | tuple[str, ...] | None) -> str | None:
+    if value is None:
+        return None
     text = value if isinstance(value, str) else json.dumps(list(value), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -274,7 +276,11 @@ def _records(task: TaskConfig, dataset: EvalDataset, done: dict[str, Prediction]
     records = []
     for sample in dataset.samples:
         prediction = done[sample.id]
-        reference = sample.reference if isinstance(sample.reference, str) else list(sample.reference)
+        reference = (
+            sample.reference
+            if sample.reference is None or isinstance(sample.reference, str)
+            else list(sample.reference)
+        )
         record: dict[str, Any] = {
             "id": sample.id,
             "where": sample.where,
@@ -345,6 +351,10 @@ def score_records(
                 raise MetricError(
                     f"metric '{spec.name}' gave {len(values)} '{key}' scores for {len(records)} samples."
                 )
+            if key in scorer.detail_keys:  # structured per-sample output, kept beside the scores
+                for record, value in zip(records, values, strict=True):
+                    record.setdefault("details", {})[key] = value
+                continue
             undefined_ok = key in scorer.may_be_undefined
             for record, value in zip(records, values, strict=True):
                 record["scores"][key] = _numeric(value, spec.name, key, record, undefined_ok)
@@ -395,7 +405,8 @@ def _results(
     classification: dict[str, Any] | None = None
     not_computed: dict[str, str] = {}
     notes: list[str] = list(dataset.notes)
-    for outcome in outcomes:
+    details: dict[str, Any] = {}
+    for spec, outcome in zip(task.metrics, outcomes, strict=True):
         for estimate in outcome.estimates:
             value = _metric_value(estimate, task)
             if estimate.section == ("metrics",):
@@ -404,8 +415,10 @@ def _results(
                 per_label.setdefault(estimate.section[1], {})[estimate.name] = value
         not_computed.update(outcome.not_computed)
         notes.extend(outcome.notes)
-        if outcome.extra:
+        if outcome.extra and task.kind == "classification":
             classification = {**(classification or {}), **outcome.extra}
+        elif outcome.extra:
+            details[metric_scorer(spec.name).name] = outcome.extra
     empty = sum(1 for r in records if isinstance(r["output"], str) and not r["output"].strip())
     if empty:
         notes.append(f"{empty} of {len(records)} outputs are empty (scored as they are).")
@@ -452,6 +465,7 @@ def _results(
         metrics=metrics,
         per_label=per_label,
         classification=classification,
+        details=details,
         not_computed=not_computed,
         notes=notes,
         published=published,
@@ -492,7 +506,7 @@ def prediction_lines(task: TaskConfig, records: list[dict[str, Any]]) -> str:
         line["output_sha256"] = record["output_sha256"]
         line["reference_sha256"] = record["reference_sha256"]
         line["scores"] = record["scores"]
-        for optional in ("label_scores", "meta"):
+        for optional in ("label_scores", "meta", "details"):
             if optional in record:
                 line[optional] = record[optional]
         lines.append(json.dumps(line, ensure_ascii=False))

@@ -122,6 +122,9 @@ class Scorer(ABC):
     kind: ClassVar[Literal["summarisation", "classification"]]
     Args: ClassVar[type[StrictModel]] = NoArgs
     needs_sources: ClassVar[bool] = False
+    needs_references: ClassVar[bool] = True
+    # per-sample keys whose values are structured details (predictions.jsonl ``details``), not scores
+    detail_keys: ClassVar[frozenset[str]] = frozenset()
     # (per-sample key, human label, higher is better) for metrics that are means of per-sample scores
     reported: ClassVar[tuple[tuple[str, str, bool | None], ...]] = ()
     # per-sample keys that may be undefined (None) for some samples, e.g. 4-gram rates of 3-word summaries
@@ -270,6 +273,7 @@ class AbstractivenessScorer(Scorer):
     name = "abstractiveness"
     kind = "summarisation"
     needs_sources = True
+    needs_references = False
     reported = (
         ("novel_1gram_rate", "novel unigrams (share not in the source)", None),
         ("novel_2gram_rate", "novel bigrams", None),
@@ -312,6 +316,7 @@ class FaithfulnessScorer(Scorer):
     kind = "summarisation"
     Args = FaithfulnessArgs
     needs_sources = True
+    needs_references = False
     reported = (
         (
             "faithfulness",
@@ -337,6 +342,92 @@ class FaithfulnessScorer(Scorer):
             },
         }
         return per_sample, {"faithfulness": out["faithfulness"]}
+
+
+class StancePreservationArgs(StrictModel):
+    classifier: str = Field(
+        default="diplomatic-v1-minilm", description="speech-act classifier: a config name or YAML path"
+    )
+    min_overlap: float = Field(default=0.2, gt=0, le=1)
+    min_relative: float = Field(default=0.5, ge=0, le=1)
+
+
+OUTCOMES = ("kept", "distorted", "dropped")
+
+
+def _pooled_share(column: int) -> ItemStatistic:
+    """Share of all labelled source statements (pooled over summaries) with outcome ``column``."""
+
+    def statistic(counts: np.ndarray, gold: np.ndarray | None) -> float:
+        total = counts.sum()
+        return float(counts[:, column].sum() / total) if total else float("nan")
+
+    return statistic
+
+
+@register_scorer
+class StancePreservationScorer(Scorer):
+    """Kept / distorted / dropped shares of the source's labelled statements, pooled over statements.
+
+    Bootstrap resamples whole summaries (statements of one article are not independent). Per-statement
+    outcomes (offsets, labels, speaker, reason; no text) go to each sample's ``details`` in predictions.jsonl,
+    and counts by label to results.json ``details``.
+    """
+
+    name = "stance_preservation"
+    kind = "summarisation"
+    Args = StancePreservationArgs
+    needs_sources = True
+    needs_references = False
+    per_sample_keys = ("stance_kept", "stance_distorted", "stance_dropped")
+    detail_keys = frozenset(["stance_outcomes"])
+    reported = (
+        ("stance_kept_rate", "stance kept (share of labelled source statements)", True),
+        ("stance_distorted_rate", "stance distorted (label changed or speaker swapped)", False),
+        ("stance_dropped_rate", "stance dropped (no summary sentence covers it)", None),
+    )
+
+    def score(
+        self, args: StancePreservationArgs, batch: ScoringBatch, context: ScoringContext
+    ) -> tuple[dict, dict]:
+        out = _load("stance_preservation").compute(
+            predictions=batch.outputs, sources=batch.sources, **args.model_dump()
+        )
+        per_sample = {f"stance_{k}": [float(v) for v in out[k]] for k in OUTCOMES}
+        per_sample["stance_outcomes"] = out["outcomes"]
+        aggregates = {f"stance_{k}_rate": out[f"{k}_rate"] for k in OUTCOMES}
+        return per_sample, {k: v for k, v in aggregates.items() if v == v}
+
+    def outcome(
+        self, args: StancePreservationArgs, records: list[Record], context: ScoringContext
+    ) -> MetricOutcome:
+        result = MetricOutcome()
+        ids = [r["id"] for r in records]
+        counts = np.array([[r["scores"][k] for k in self.per_sample_keys] for r in records], dtype=float)
+        if counts.sum() == 0:
+            for key, _, _ in self.reported:
+                result.not_computed[key] = "no source has a labelled (non-`other`) statement"
+            return result
+        for column, (key, label, higher) in enumerate(self.reported):
+            result.estimates.append(
+                Estimate(key, self.name, label, ids, counts, None, _pooled_share(column), higher)
+            )
+        result.extra["statements"] = int(counts.sum())
+        judged = [r.get("details", {}).get("stance_outcomes") for r in records]
+        if all(j is not None for j in judged):  # runs written before details existed have only counts
+            by_label: dict[str, dict[str, int]] = {}
+            reasons: Counter[str] = Counter()
+            for sample_outcomes in judged:
+                for o in sample_outcomes:
+                    for label in o["labels"]:
+                        by_label.setdefault(label, dict.fromkeys(OUTCOMES, 0))[o["outcome"]] += 1
+                    if o["outcome"] == "distorted":
+                        reasons[
+                            "speaker swapped" if o["reason"].startswith("speaker") else "label changed"
+                        ] += 1
+            result.extra["by_label"] = dict(sorted(by_label.items()))
+            result.extra["distortions"] = dict(reasons)
+        return result
 
 
 # --------------------------------------------------------------------------------------------- classification

@@ -125,29 +125,40 @@ def _digest(*parts: str) -> str:
 
 
 class SummariserSystem(System):
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, mode: str = "plain", classifier: str | None = None) -> None:
         from stancekit.summarise import Summariser
 
         self.summariser = Summariser(config)
         self.config = config
-        self.identifier = f"summariser:{config.name}"
+        self.mode = mode
+        self.classifier = classifier
+        self.identifier = f"summariser:{config.name}" + (":stance" if mode == "stance" else "")
         self.batch_size = config.batch_size
 
     def predict(self, samples: list[Sample]) -> list[Prediction]:
+        if self.mode == "stance":
+            return [self._stance(s.input or "") for s in samples]
         results = self.summariser.summarise_many([s.input or "" for s in samples])
-        return [
-            Prediction(
-                r.summary,
-                meta={
-                    "input_tokens": r.input_tokens,
-                    "output_tokens": r.output_tokens,
-                    "copy_rate": r.copy_rate,
-                    "reduce_rounds": r.reduce_rounds,
-                    "generate_s": r.timings.get("generate_s"),
-                },
-            )
-            for r in results
-        ]
+        return [Prediction(r.summary, meta=self._meta(r)) for r in results]
+
+    def _stance(self, document: str) -> Prediction:
+        # One document at a time: each prompt carries that document's own key statements.
+        from stancekit.stance import stance_summary
+
+        result = stance_summary(document, summariser=self.summariser, classifier=self.classifier)
+        meta = self._meta(result.summary)
+        meta["key_statements"] = len(result.key_statements)
+        return Prediction(result.summary.summary, meta=meta)
+
+    @staticmethod
+    def _meta(r: Any) -> dict[str, Any]:
+        return {
+            "input_tokens": r.input_tokens,
+            "output_tokens": r.output_tokens,
+            "copy_rate": r.copy_rate,
+            "reduce_rounds": r.reduce_rounds,
+            "generate_s": r.timings.get("generate_s"),
+        }
 
     def models(self) -> list[dict[str, Any]]:
         from stancekit.embedded import EMBEDDED_PREFIX, PACKS, GgufPack
@@ -160,6 +171,7 @@ class SummariserSystem(System):
             "backend": self.summariser.backend,
             "config": self.config.name,
             "config_sha256": self.config.fingerprint(),
+            "mode": self.mode,
         }
         pack = (
             PACKS.get(self.config.model.removeprefix(EMBEDDED_PREFIX)) if ref.source == "embedded" else None
@@ -176,10 +188,17 @@ class SummariserSpec(SystemSpec):
     type: Literal["summariser"] = "summariser"
     config: str = "embedded-qwen"
     overrides: list[str] = Field(default_factory=list, description="e.g. ['generation.num_beams=2']")
+    mode: Literal["plain", "stance"] = Field(
+        default="plain", description="stance: summarise(mode='stance'), the prompt carries the key statements"
+    )
+    classifier: str = Field(
+        default="diplomatic-v1-minilm",
+        description="stance mode: the classifier that finds the key statements",
+    )
     kind: ClassVar[Kind | None] = "summarisation"
 
     def display_name(self) -> str:
-        return self.name or self.config
+        return self.name or (f"{self.config} (stance mode)" if self.mode == "stance" else self.config)
 
     def _config(self) -> Any:
         from stancekit.summarise import load_summariser_config
@@ -187,12 +206,17 @@ class SummariserSpec(SystemSpec):
         return load_summariser_config(self.config, self.overrides or None)
 
     def check(self) -> str:
-        return _digest(self.fingerprint(), self._config().fingerprint())
+        parts = [self.fingerprint(), self._config().fingerprint()]
+        if self.mode == "stance":  # the key statements, hence the prompts, depend on the classifier
+            from stancekit.classify import load_classifier_config
+
+            parts.append(load_classifier_config(self.classifier).fingerprint())
+        return _digest(*parts)
 
     def build(self, dataset: EvalDataset) -> System:
         if any(s.input is None for s in dataset.samples):
             raise ConfigError("a summariser needs the input documents: set dataset.columns.input.")
-        return SummariserSystem(self._config())
+        return SummariserSystem(self._config(), self.mode, self.classifier if self.mode == "stance" else None)
 
 
 class BaselineSummariser(System):

@@ -42,15 +42,19 @@ class Columns(StrictModel):
 
     id: str | None = Field(default="id", description="null: number the rows 1, 2, ...")
     input: str | None = Field(default="text", description="null: the data has no inputs (saved predictions)")
-    reference: str = "reference"
+    reference: str | None = Field(
+        default="reference", description="null: no references (summaries scored by reference-free metrics)"
+    )
 
 
 class DatasetConfig(StrictModel):
     """Where the samples are. Relative paths: the working directory if they exist there, else the repository."""
 
     path: str | None = Field(default=None, description="a JSONL, JSON, CSV or PLOVER file")
-    format: Literal["auto", "jsonl", "json", "csv", "text", "plover"] = Field(
-        default="auto", description="auto: from the suffix; text: line-aligned `references` (and `inputs`)"
+    format: Literal["auto", "jsonl", "json", "csv", "text", "plover", "documents"] = Field(
+        default="auto",
+        description="auto: from the suffix; text: line-aligned `references` (and `inputs`); documents: `path` "
+        "is a text file, a folder of .txt files or a glob, one document per file and no references",
     )
     references: str | None = Field(default=None, description="format text: one reference per line")
     inputs: str | None = Field(default=None, description="format text: one input per line, aligned")
@@ -82,6 +86,10 @@ class DatasetConfig(StrictModel):
                 raise ValueError("the dataset needs `path:` (or format: text with `references:`)")
             if self.references is not None or self.inputs is not None:
                 raise ValueError("`references:` and `inputs:` are for format: text (line-aligned files)")
+            if fmt == "documents" and self.columns != Columns():
+                raise ValueError(
+                    "format documents has no columns: the file name is the id, its text the input"
+                )
             if fmt == "auto" and Path(self.path).suffix.lower() not in _FORMATS:
                 raise ValueError(
                     f"cannot tell the format of {self.path!r} from its suffix: set format to jsonl, json, csv, "
@@ -101,7 +109,13 @@ class DatasetConfig(StrictModel):
         fmt = self.resolved_format
         if fmt == "text":
             return self.inputs is not None
-        return fmt == "plover" or self.columns.input is not None
+        return fmt in ("plover", "documents") or self.columns.input is not None
+
+    def has_references(self) -> bool:
+        fmt = self.resolved_format
+        if fmt == "documents":
+            return False
+        return fmt in ("text", "plover") or self.columns.reference is not None
 
 
 class MetricSpec(StrictModel):
@@ -180,6 +194,12 @@ class TaskConfig(StrictModel):
             scorer = metric_scorer(spec.name)
             if scorer.kind != self.kind:
                 raise ValueError(f"metric {spec.name!r} scores {scorer.kind}, but this is a {self.kind} task")
+            if scorer.needs_references and not self.dataset.has_references():
+                reference_free = sorted(n for n, m in METRIC_SCORERS.items() if not m.needs_references)
+                raise ValueError(
+                    f"metric {spec.name!r} compares outputs with references, but the dataset has none; "
+                    f"reference-free metrics: {', '.join(reference_free)}"
+                )
             if scorer.needs_sources and not self.dataset.has_inputs():
                 raise ValueError(
                     f"metric {spec.name!r} compares summaries with their source documents, but the dataset has "

@@ -34,6 +34,7 @@ METRICS: tuple[str, ...] = (
     "faithfulness",
     "multilabel_classification",
     "semantic_similarity",
+    "stance_preservation",
 )
 
 
