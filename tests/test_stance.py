@@ -137,3 +137,34 @@ def test_stance_summary_renders_statements_with_offsets():
     assert text.startswith("Ministers pledged aid.")
     assert "[threat_assessment] John Godfrey:" in text
     assert "[condolence] the ministers:" in text
+
+
+def test_speaker_aliases_are_the_same_speaker_and_role_words_are_not_enough():
+    from stancekit.stance import _same_speaker
+
+    def same(a: str, b: str) -> bool:
+        return _same_speaker(Speaker(name=a), Speaker(name=b))
+
+    assert same("The European Union", "the EU") and same("United Nations", "UN officials")
+    assert same("mediators", "the mediation team") and same("the ministers", "Ministers")
+    assert same("Foreign Minister Wang Yi", "Wang")
+    assert not same("Japanese officials", "Chinese officials")
+    assert not same("United Nations", "United States") and not same("John Godfrey", "NATO")
+
+
+def test_an_aliased_speaker_keeps_the_statement():
+    source = [
+        statement(
+            "The European Union said it would provide 2.1 billion euros for refugees this year.",
+            ["commitment"],
+            Speaker(name="The European Union"),
+        )
+    ]
+    summary = [
+        statement(
+            "The EU said it would provide 2.1 billion euros for refugees.",
+            ["commitment"],
+            Speaker(name="The EU"),
+        )
+    ]
+    assert stance_preservation(source, summary).outcomes[0].outcome == "kept"

@@ -11,6 +11,8 @@ another speaker) or dropped.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +21,7 @@ from pydantic import BaseModel, Field
 from stancekit.analyse import AnalysedStatement, analyse_statements
 from stancekit.statements import Speaker
 from stancekit.summarise import Summariser, SummaryResult
-from stancekit.text import content_words
+from stancekit.text import STOPWORDS, content_words
 
 if TYPE_CHECKING:
     from stancekit.classify import Classifier
@@ -101,6 +103,71 @@ def _content(text: str) -> set[str]:
     return {w for w in content_words(text) if len(w) > 2}
 
 
+@functools.cache
+def _stem(word: str) -> str:
+    from nltk.stem import porter
+
+    return porter.PorterStemmer().stem(word)
+
+
+def _name_keys(name: str) -> set[str]:
+    """What identifies a speaker's name: stemmed content words ("mediators" ~ "mediation team") and the
+    initials of its capitalised words ("European Union" ~ "EU", "United Nations" ~ "UN")."""
+    keys = {_stem(w) for w in _content(name)}
+    capitals = [
+        w for w in re.findall(r"[A-Za-z][\w'-]*", name) if w[0].isupper() and w.lower() not in STOPWORDS
+    ]
+    if len(capitals) >= 2:
+        keys.add("".join(w[0] for w in capitals).lower())
+    keys.update(w.lower() for w in re.findall(r"\b[A-Z]{2,6}\b", name))
+    return keys
+
+
+# Role nouns say what kind of speaker, not which: "Japanese officials" and "Chinese officials" differ.
+_ROLE_STEMS = {
+    _stem(w)
+    for w in [
+        "officials",
+        "official",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "minister",
+        "ministers",
+        "ministry",
+        "government",
+        "delegation",
+        "delegates",
+        "leaders",
+        "leader",
+        "diplomats",
+        "diplomat",
+        "sources",
+        "representatives",
+        "envoy",
+        "president",
+        "secretary",
+        "chief",
+        "head",
+        "office",
+        "department",
+        "agency",
+        "foreign",
+        "united",
+        "national",
+        "federal",
+    ]
+}
+
+
+def _same_speaker(a: Speaker, b: Speaker) -> bool:
+    keys_a, keys_b = _name_keys(a.name), _name_keys(b.name)
+    specific_a, specific_b = keys_a - _ROLE_STEMS, keys_b - _ROLE_STEMS
+    if specific_a and specific_b:
+        return bool(specific_a & specific_b)
+    return bool(keys_a & keys_b)  # "the ministers" ~ "Ministers": only role words to go on
+
+
 def _speaker_mentioned(speaker: Speaker | None, sentence: str) -> bool:
     if speaker is None:
         return False
@@ -154,7 +221,7 @@ def stance_preservation(
         other_speaker = (
             best.speaker is not None
             and statement.speaker is not None
-            and not (_content(best.speaker.name) & _content(statement.speaker.name))
+            and not _same_speaker(best.speaker, statement.speaker)
         )
         if shared_labels and not other_speaker:
             outcome, reason = "kept", ""
