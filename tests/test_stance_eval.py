@@ -17,6 +17,7 @@ import yaml
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation import evaluate_task, load_task, read_records
+from stancekit.evaluation.report import results_table
 
 ARTICLE = (
     "Oman's foreign minister pledged to fund the new coast guard station for five years. "
@@ -81,7 +82,9 @@ def test_documents_dataset_with_saved_summaries_and_stance_preservation(
     assert details["statements"] == 4
     assert details["by_label"]["commitment"] == {"kept": 1, "distorted": 0, "dropped": 1}
     report = (tmp_path / "run" / "report.md").read_text()
-    assert "Stance preservation" in report and "commitment" in report
+    assert "Stance preservation" in report and "| commitment | 1 | 0 | 1 |" in report
+    table = results_table(tmp_path)
+    assert "**Stance preservation**" in table and "| 2 / 4 | 0.250 [" in table
 
 
 def test_reference_metric_on_documents_is_a_config_error(tmp_path: Path, documents: Path) -> None:

@@ -309,18 +309,27 @@ def _data_name(results: RunResults) -> str:
 
 
 def _table(
-    rows: list[tuple[str, RunResults]], columns: tuple[tuple[str, str], ...], results_dir: Path
+    rows: list[tuple[str, RunResults]],
+    columns: tuple[tuple[str, str], ...],
+    results_dir: Path,
+    n: tuple[str, Any] = ("n", lambda r: f"{r.data.n:,}"),
 ) -> list[str]:
+    """One row per run; ``n`` names the count column and how to read it from a run."""
     used = [(k, h) for k, h in columns if any(k in r.metrics for _, r in rows)]
-    lines = ["| run | system | data | n | " + " | ".join(h for _, h in used) + " |"]
+    lines = [f"| run | system | data | {n[0]} | " + " | ".join(h for _, h in used) + " |"]
     lines.append("|---" * (4 + len(used)) + "|")
     for name, r in rows:
         cells = [format_interval(r.metrics[k], k) if k in r.metrics else "–" for k, _ in used]
         link = f"[{name}]({results_dir.as_posix()}/{name}/report.md)"
         lines.append(
-            f"| {link} | {r.system.name} | {_data_name(r)} | {r.data.n:,} | " + " | ".join(cells) + " |"
+            f"| {link} | {r.system.name} | {_data_name(r)} | {n[1](r)} | " + " | ".join(cells) + " |"
         )
     return lines
+
+
+def _articles_and_statements(r: RunResults) -> str:
+    statements = r.details.get("stance_preservation", {}).get("statements")
+    return f"{r.data.n:,} / {statements:,}" if statements is not None else f"{r.data.n:,} / ?"
 
 
 def results_table(results_dir: str | Path = "results") -> str:
@@ -344,7 +353,9 @@ def results_table(results_dir: str | Path = "results") -> str:
             "**Stance preservation** (labelled source statements a summary keeps, distorts or drops; pooled "
             "over statements, intervals resample articles)",
             "",
-            *_table(stance, _STANCE_COLUMNS, results_dir),
+            *_table(
+                stance, _STANCE_COLUMNS, results_dir, ("n articles / statements", _articles_and_statements)
+            ),
             "",
         ]
     if classifiers:
