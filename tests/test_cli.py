@@ -103,3 +103,61 @@ def test_help_lists_commands():
     result = run_cli("--help")
     assert result.returncode == 0
     assert "summarise" in result.stdout.decode()
+
+
+ARTICLE = (
+    "Oman's foreign minister pledged to fund the new coast guard station for five years. "
+    "The talks took place in Muscat on Tuesday. "
+    "The Indian navy chief condemned the attack on the tanker as an act of piracy."
+)
+
+
+def tiny_summariser_config(tmp_path, model) -> str:
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"name: tiny\nmodel: {model}\ngeneration: {{max_new_tokens: 4}}\n")
+    return str(config)
+
+
+def test_analyse_stance_mode_writes_markdown_with_key_statements(tmp_path, tiny_causal):
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    out = tmp_path / "analysis.md"
+    result = run_cli(
+        "analyse", str(source), "--config", tiny_summariser_config(tmp_path, tiny_causal),
+        "--classifier", "lexicon", "--mode", "stance", "--format", "markdown", "-o", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    markdown = out.read_text()
+    assert "stance mode" in markdown and "## Key statements" in markdown
+    key = markdown.split("## Key statements")[1].split("## Statements")[0]
+    # The commitment and the condemnation are key statements, with offsets; the meeting line is not.
+    assert "**commitment**" in key and "**condemnation**" in key and "Muscat" not in key
+    assert f"(0–{ARTICLE.index(' The talks')})" in key
+
+
+def test_analyse_json_without_summary_and_summarise_stance_json(tmp_path, tiny_causal):
+    import json
+
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    result = run_cli("analyse", str(source), "--no-summary", "--classifier", "lexicon", "--format", "json")
+    assert result.returncode == 0, result.stderr.decode()
+    analysis = json.loads(result.stdout)
+    assert analysis["summary"] is None and analysis["classifier"] == "lexicon"
+    assert [s["labels"] for s in analysis["statements"]] == [["commitment"], ["other"], ["condemnation"]]
+    assert all(ARTICLE[s["start"] : s["end"]] == s["text"] for s in analysis["statements"])
+    result = run_cli(
+        "summarise", str(source), "--config", tiny_summariser_config(tmp_path, tiny_causal),
+        "--mode", "stance", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    payload = json.loads(result.stdout)
+    assert payload["summary"]["model"] == str(tiny_causal)
+    assert [s["labels"] for s in payload["key_statements"]] == [["commitment"], ["condemnation"]]
+
+
+def test_analyse_unknown_mode_and_missing_file_exit_2(tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text(ARTICLE)
+    assert run_cli("analyse", str(source), "--mode", "stanse").returncode == 2
+    assert_clean_failure(run_cli("analyse", str(tmp_path / "nope.txt")), "file not found")

@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from stancekit.errors import ConfigError
 from stancekit.segment import segment
 from stancekit.statements import Speaker, Statement
 from stancekit.summarise import Summariser, SummariserConfig, SummaryResult
@@ -36,6 +37,13 @@ class Analysis(BaseModel):
     summary: SummaryResult | None = Field(description="None when the analysis was run without a summary.")
     statements: list[AnalysedStatement]
     classifier: str
+    summary_mode: Literal["plain", "stance"] = Field(
+        default="plain", description="stance: the summary prompt carried the key statements"
+    )
+
+    def key_statements(self) -> list[AnalysedStatement]:
+        """The statements that carry a stance (any label but ``other``), in document order."""
+        return [s for s in self.statements if "other" not in s.labels]
 
     def speakers(self) -> list[Speaker]:
         seen: dict[str, Speaker] = {}
@@ -51,7 +59,17 @@ class Analysis(BaseModel):
         lines = ["# Analysis", ""]
         if self.summary is not None:
             lines += ["## Summary", "", self.summary.summary, ""]
-            lines += [f"_{self.summary.model}, copy rate {self.summary.copy_rate:.2f}_", ""]
+            lines += [
+                f"_{self.summary.model}, {self.summary_mode} mode, copy rate {self.summary.copy_rate:.2f}_",
+                "",
+            ]
+        if self.summary_mode == "stance":
+            lines += ["## Key statements", ""]
+            for s in self.key_statements():
+                who = s.speaker.name if s.speaker else "unattributed"
+                text = s.text.replace("\n", " ")
+                lines.append(f"- **{', '.join(s.labels)}** — {who}: {text} ({s.start}–{s.end})")
+            lines.append("")
         lines += [
             "## Statements",
             "",
@@ -99,16 +117,31 @@ def analyse(
     summary: bool = True,
     summariser: Summariser | SummariserConfig | str | Path | None = None,
     classifier: Classifier | ClassifierConfig | str | Path | None = None,
+    mode: Literal["plain", "stance"] = "plain",
 ) -> Analysis:
     """Split ``document`` into statements, attribute and classify each, and (by default) summarise it.
 
     ``summariser`` and ``classifier`` take a loaded object, a config, a shipped config name or a YAML path;
-    the defaults are the embedded summariser and the shipped fine-tuned classifier.
+    the defaults are the embedded summariser and the shipped fine-tuned classifier. ``mode="stance"``
+    summarises as ``summarise(..., mode="stance")`` does: the prompt carries the key statements.
     """
+    if mode not in ("plain", "stance"):
+        raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
     model = _load_classifier(classifier)
     analysed = analyse_statements(document, classifier=model)
     result = None
     if summary:
         engine = summariser if isinstance(summariser, Summariser) else Summariser(summariser)
-        result = engine.summarise_one(document)
-    return Analysis(text_length=len(document), summary=result, statements=analysed, classifier=model.name)
+        if mode == "stance":
+            from stancekit.stance import stance_summary
+
+            result = stance_summary(document, summariser=engine, statements=analysed).summary
+        else:
+            result = engine.summarise_one(document)
+    return Analysis(
+        text_length=len(document),
+        summary=result,
+        statements=analysed,
+        classifier=model.name,
+        summary_mode=mode,
+    )

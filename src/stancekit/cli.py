@@ -39,6 +39,17 @@ class AnalysisFormat(str, Enum):
     markdown = "markdown"
 
 
+class SummaryMode(str, Enum):
+    plain = "plain"
+    stance = "stance"
+
+
+ModeOption = Annotated[
+    SummaryMode,
+    typer.Option("--mode", help="stance: the prompt carries the key statements, which are listed too."),
+]
+
+
 ConfigOption = Annotated[
     str | None, typer.Option("--config", "-c", help="Config name (configs/<kind>/NAME.yaml) or YAML path.")
 ]
@@ -58,6 +69,7 @@ def summarise(
     max_new_tokens: Annotated[int | None, typer.Option(help="Override generation.max_new_tokens.")] = None,
     output_format: Annotated[SummaryFormat, typer.Option("--format", "-f")] = SummaryFormat.text,
     overrides: OverrideOption = None,
+    mode: ModeOption = SummaryMode.plain,
 ) -> None:
     """Summarise a document abstractively (default: the embedded Qwen pack, offline)."""
     from stancekit.summarise import Summariser
@@ -65,11 +77,17 @@ def summarise(
 
     text = read_document(path)
     generation = {"max_new_tokens": max_new_tokens} if max_new_tokens is not None else {}
-    result = Summariser(config, model=model, overrides=overrides, **generation).summarise_one(text)
+    summariser = Summariser(config, model=model, overrides=overrides, **generation)
+    if mode is SummaryMode.stance:
+        from stancekit.stance import stance_summary
+
+        result = stance_summary(text, summariser=summariser)
+    else:
+        result = summariser.summarise_one(text)
     if output_format is SummaryFormat.json:
         stdout.print_json(json.dumps({"source": path, **result.model_dump(mode="json")}))
     else:
-        print(result.summary)
+        print(str(result) if mode is SummaryMode.stance else result.summary)
 
 
 @app.command()
@@ -126,13 +144,14 @@ def analyse(
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
     ] = None,
+    mode: ModeOption = SummaryMode.plain,
 ) -> None:
     """Split a document into statements with speakers, label each by speech act, and summarise it."""
     from stancekit.analyse import analyse as run_analysis
     from stancekit.text import read_document
 
     text = read_document(path)
-    analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier)
+    analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier, mode=mode.value)
     if output_format is AnalysisFormat.json:
         rendered = analysis.to_json()
     elif output_format is AnalysisFormat.markdown:
@@ -156,7 +175,8 @@ def _print_analysis_table(analysis) -> None:
     from rich.table import Table
 
     if analysis.summary is not None:
-        stdout.print(Panel(analysis.summary.summary, title="summary", subtitle=analysis.summary.model))
+        title = "summary" + (" (stance mode)" if analysis.summary_mode == "stance" else "")
+        stdout.print(Panel(analysis.summary.summary, title=title, subtitle=analysis.summary.model))
     table = Table(title=f"{len(analysis.statements)} statements", show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("speaker", ratio=2)

@@ -63,9 +63,15 @@ def stance_summary(
     summariser: Summariser | None = None,
     classifier: Classifier | str | None = None,
     max_key_statements: int = 6,
+    statements: list[AnalysedStatement] | None = None,
 ) -> StanceSummary:
-    """Summarise ``document`` keeping its key statements, and return them with speakers and offsets."""
-    statements = analyse_statements(document, classifier=classifier)
+    """Summarise ``document`` keeping its key statements, and return them with speakers and offsets.
+
+    ``statements``: the document's analysed statements when the caller has them already (``analyse``), so
+    they are not segmented and classified twice.
+    """
+    if statements is None:
+        statements = analyse_statements(document, classifier=classifier)
     keys = key_statements(statements)
     engine = summariser or Summariser()
     # Rank by the strongest non-fallback label score so the prompt carries the clearest stances.
