@@ -139,6 +139,23 @@ def test_shipped_eval_configs_validate() -> None:
         task.system.check()  # the summariser / classifier config or predictions file it names exists
 
 
+def test_committed_results_come_from_the_configs_as_they_are() -> None:
+    # A config edited after its run (or a new spec field that changes the fingerprint) makes `stancekit
+    # reproduce` refuse the committed results; catch it here, without running anything.
+    from stancekit.config import config_root
+
+    results_dir = config_root().parent / "results"
+    runs = sorted(results_dir.glob("*/results.json"))
+    assert runs, "no committed results"
+    stale = []
+    for path in runs:
+        committed = load_results(path)
+        task, _ = load_task(config_root() / "eval" / f"{path.parent.name}.yaml")
+        if committed.task.config_sha256 != task.fingerprint():
+            stale.append(path.parent.name)
+    assert not stale, f"re-run and commit: {stale}"
+
+
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
