@@ -29,6 +29,20 @@ class AnalysedStatement(Statement):
     scores: dict[str, float]
 
 
+# The taxonomy's fallback label: a statement labelled only this carries no stance.
+FALLBACK = "other"
+
+
+def is_key_statement(statement: AnalysedStatement) -> bool:
+    """True for a statement that carries a stance (any label but the fallback ``other``)."""
+    return FALLBACK not in statement.labels
+
+
+def key_statements(statements: list[AnalysedStatement]) -> list[AnalysedStatement]:
+    """The statements that carry a stance, in document order."""
+    return [s for s in statements if is_key_statement(s)]
+
+
 class Analysis(BaseModel):
     """The analysis of one document; serialisable to JSON (``model_dump_json``) and Markdown."""
 
@@ -43,7 +57,7 @@ class Analysis(BaseModel):
 
     def key_statements(self) -> list[AnalysedStatement]:
         """The statements that carry a stance (any label but ``other``), in document order."""
-        return [s for s in self.statements if "other" not in s.labels]
+        return key_statements(self.statements)
 
     def speakers(self) -> list[Speaker]:
         seen: dict[str, Speaker] = {}

@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from stancekit.analyse import AnalysedStatement, analyse_statements
+from stancekit.analyse import AnalysedStatement, analyse_statements, is_key_statement, key_statements
 from stancekit.statements import Speaker
 from stancekit.summarise import Summariser, SummaryResult
 from stancekit.text import STOPWORDS, content_words
@@ -26,7 +27,6 @@ from stancekit.text import STOPWORDS, content_words
 if TYPE_CHECKING:
     from stancekit.classify import Classifier
 
-FALLBACK = "other"
 STANCE_USER = (
     "{document}\n\nKey statements in the article:\n{key_statements}\n\n"
     "Rewrite the article above as a two-sentence summary in your own words, at most 60 words. "
@@ -46,10 +46,6 @@ class StanceSummary(BaseModel):
             who = s.speaker.name if s.speaker else "unattributed"
             lines.append(f"- [{', '.join(s.labels)}] {who}: {s.text} ({s.start}-{s.end})")
         return "\n".join(lines)
-
-
-def key_statements(statements: list[AnalysedStatement]) -> list[AnalysedStatement]:
-    return [s for s in statements if FALLBACK not in s.labels]
 
 
 def _bullet(statement: AnalysedStatement) -> str:
@@ -87,6 +83,9 @@ def stance_summary(
 
 
 # ------------------------------------------------------------------------------------- preservation measure
+OUTCOMES = ("kept", "distorted", "dropped")
+
+
 class StatementOutcome(BaseModel):
     source: AnalysedStatement
     outcome: Literal["kept", "distorted", "dropped"]
@@ -130,45 +129,22 @@ def _name_keys(name: str) -> set[str]:
 
 
 # Role nouns say what kind of speaker, not which: "Japanese officials" and "Chinese officials" differ.
-_ROLE_STEMS = {
-    _stem(w)
-    for w in [
-        "officials",
-        "official",
-        "spokesman",
-        "spokeswoman",
-        "spokesperson",
-        "minister",
-        "ministers",
-        "ministry",
-        "government",
-        "delegation",
-        "delegates",
-        "leaders",
-        "leader",
-        "diplomats",
-        "diplomat",
-        "sources",
-        "representatives",
-        "envoy",
-        "president",
-        "secretary",
-        "chief",
-        "head",
-        "office",
-        "department",
-        "agency",
-        "foreign",
-        "united",
-        "national",
-        "federal",
-    ]
-}
+_ROLE_NOUNS = (
+    "officials official spokesman spokeswoman spokesperson minister ministers ministry government delegation "
+    "delegates leaders leader diplomats diplomat sources representatives envoy president secretary chief head "
+    "office department agency foreign united national federal"
+)
+
+
+@functools.cache
+def _role_stems() -> frozenset[str]:
+    # built on first use: stemming imports nltk, which stance-mode summaries never need
+    return frozenset(_stem(w) for w in _ROLE_NOUNS.split())
 
 
 def _same_speaker(a: Speaker, b: Speaker) -> bool:
     keys_a, keys_b = _name_keys(a.name), _name_keys(b.name)
-    specific_a, specific_b = keys_a - _ROLE_STEMS, keys_b - _ROLE_STEMS
+    specific_a, specific_b = keys_a - _role_stems(), keys_b - _role_stems()
     if specific_a and specific_b:
         return bool(specific_a & specific_b)
     return bool(keys_a & keys_b)  # "the ministers" ~ "Ministers": only role words to go on
@@ -180,11 +156,25 @@ def _speaker_mentioned(speaker: Speaker | None, sentence: str) -> bool:
     return bool(_content(speaker.name) & _content(sentence))
 
 
-def _coverage(statement: AnalysedStatement, sentence: str) -> float:
-    """Share of the statement's content words (its speaker's name left out) that the sentence contains."""
+def _statement_words(statement: AnalysedStatement) -> set[str]:
+    """The statement's content words; its speaker's name is not evidence that a sentence reports it."""
     speaker_words = _content(statement.speaker.name) if statement.speaker else set()
-    content = _content(statement.text) - speaker_words
-    return len(content & _content(sentence)) / max(1, len(content))
+    return _content(statement.text) - speaker_words
+
+
+def _coverage(statement_words: set[str], sentence_words: set[str]) -> float:
+    """Share of the statement's content words that the sentence contains."""
+    return len(statement_words & sentence_words) / max(1, len(statement_words))
+
+
+def count_by_label(judged: Iterable[tuple[Iterable[str], str]]) -> dict[str, dict[str, int]]:
+    """Kept / distorted / dropped counts per label from (labels, outcome) pairs; a statement counts under
+    each of its labels."""
+    by_label: dict[str, dict[str, int]] = {}
+    for labels, outcome in judged:
+        for label in labels:
+            by_label.setdefault(label, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
+    return by_label
 
 
 def stance_preservation(
@@ -206,16 +196,20 @@ def stance_preservation(
     Kept: it carries one of the statement's labels and does not attribute it to a different stated speaker.
     Distorted: it carries none of its labels, or attributes it to another speaker. Dropped: nothing covers it.
     """
-    best_source = {
-        id(sentence): max((_coverage(t, sentence.text) for t in source_statements), default=0.0)
-        for sentence in summary_statements
-    }
+    sentence_words = [_content(sentence.text) for sentence in summary_statements]
+    # coverage[i][j]: how much of source statement i summary sentence j contains
+    coverage = [
+        [_coverage(statement_words, words) for words in sentence_words]
+        for statement_words in map(_statement_words, source_statements)
+    ]
+    best_source = [max(column) for column in zip(*coverage, strict=True)] if coverage else []
     outcomes = []
-    for statement in key_statements(source_statements):
+    for statement, row in zip(source_statements, coverage, strict=True):
+        if not is_key_statement(statement):
+            continue
         best, best_score = None, 0.0
-        for sentence in summary_statements:
-            shared = _coverage(statement, sentence.text)
-            if shared < min_overlap or shared < min_relative * best_source[id(sentence)]:
+        for sentence, shared, best_shared in zip(summary_statements, row, best_source, strict=True):
+            if shared < min_overlap or shared < min_relative * best_shared:
                 continue
             score = shared + (0.05 if _speaker_mentioned(statement.speaker, sentence.text) else 0.0)
             if score > best_score:
@@ -246,10 +240,7 @@ def stance_preservation(
         )
     counts = Counter(o.outcome for o in outcomes)
     total = max(1, len(outcomes))
-    by_label: dict[str, dict[str, int]] = {}
-    for o in outcomes:
-        for label in o.source.labels:
-            by_label.setdefault(label, {"kept": 0, "distorted": 0, "dropped": 0})[o.outcome] += 1
+    by_label = count_by_label((o.source.labels, o.outcome) for o in outcomes)
     return StancePreservation(
         outcomes=outcomes,
         kept_rate=counts["kept"] / total,

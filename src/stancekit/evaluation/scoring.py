@@ -352,9 +352,6 @@ class StancePreservationArgs(StrictModel):
     min_relative: float = Field(default=0.5, ge=0, le=1)
 
 
-OUTCOMES = ("kept", "distorted", "dropped")
-
-
 def _pooled_share(column: int) -> ItemStatistic:
     """Share of all labelled source statements (pooled over summaries) with outcome ``column``."""
 
@@ -390,6 +387,8 @@ class StancePreservationScorer(Scorer):
     def score(
         self, args: StancePreservationArgs, batch: ScoringBatch, context: ScoringContext
     ) -> tuple[dict, dict]:
+        from stancekit.stance import OUTCOMES
+
         out = _load("stance_preservation").compute(
             predictions=batch.outputs, sources=batch.sources, **args.model_dump()
         )
@@ -415,16 +414,15 @@ class StancePreservationScorer(Scorer):
         result.extra["statements"] = int(counts.sum())
         judged = [r.get("details", {}).get("stance_outcomes") for r in records]
         if all(j is not None for j in judged):  # runs written before details existed have only counts
-            by_label: dict[str, dict[str, int]] = {}
-            reasons: Counter[str] = Counter()
-            for sample_outcomes in judged:
-                for o in sample_outcomes:
-                    for label in o["labels"]:
-                        by_label.setdefault(label, dict.fromkeys(OUTCOMES, 0))[o["outcome"]] += 1
-                    if o["outcome"] == "distorted":
-                        reasons[
-                            "speaker swapped" if o["reason"].startswith("speaker") else "label changed"
-                        ] += 1
+            from stancekit.stance import count_by_label
+
+            statements = [o for sample_outcomes in judged for o in sample_outcomes]
+            by_label = count_by_label((o["labels"], o["outcome"]) for o in statements)
+            reasons = Counter(
+                "speaker swapped" if o["reason"].startswith("speaker") else "label changed"
+                for o in statements
+                if o["outcome"] == "distorted"
+            )
             result.extra["by_label"] = dict(sorted(by_label.items()))
             result.extra["distortions"] = dict(reasons)
         return result

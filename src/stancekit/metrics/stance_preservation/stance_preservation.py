@@ -76,7 +76,7 @@ class StancePreservation(evaluate.Metric):
         # Absolute imports: evaluate runs this file from its modules cache, not from the package.
         from stancekit.analyse import analyse_statements
         from stancekit.classify import load_classifier
-        from stancekit.stance import stance_preservation
+        from stancekit.stance import OUTCOMES, stance_preservation
 
         if not 0.0 < min_overlap <= 1.0:
             raise ValueError(f"min_overlap must be in (0, 1], got {min_overlap}")
@@ -91,7 +91,7 @@ class StancePreservation(evaluate.Metric):
             judged = stance_preservation(
                 source_statements, summary_statements, min_overlap=min_overlap, min_relative=min_relative
             )
-            for outcome in ("kept", "distorted", "dropped"):
+            for outcome in OUTCOMES:
                 out[outcome].append(sum(o.outcome == outcome for o in judged.outcomes))
             out["outcomes"].append(
                 [
@@ -107,7 +107,7 @@ class StancePreservation(evaluate.Metric):
                     for o in judged.outcomes
                 ]
             )
-        totals = {k: sum(out[k]) for k in ("kept", "distorted", "dropped")}
+        totals = {k: sum(out[k]) for k in OUTCOMES}
         n = sum(totals.values())
         return {
             **{f"{k}_rate": (v / n if n else float("nan")) for k, v in totals.items()},
