@@ -30,7 +30,6 @@ from stancekit.evaluation import (
     System,
     SystemSpec,
     compare_runs,
-    evaluate_task,
     load_results,
     load_task,
     read_records,
@@ -41,6 +40,7 @@ from stancekit.evaluation.reproduce import reproduce
 from stancekit.evaluation.results import JOURNAL_FILE, SCHEMA_VERSION
 from stancekit.evaluation.scoring import RougeScorer, macro_f1
 from stancekit.metrics import METRICS
+from tests.harness import run, write_task
 
 DOCUMENTS = [
     "The ministers met in Rome on Tuesday. They agreed to share intelligence on the group.",
@@ -70,12 +70,6 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
-def write_task(directory: Path, name: str, config: dict) -> Path:
-    path = directory / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -109,11 +103,6 @@ def saved_task(tmp_path: Path, name: str, files: dict[str, Path], outputs: str, 
         **extra,
     }
     return write_task(tmp_path, name, config)
-
-
-def run(config: Path, out: Path, **kwargs):
-    task, path = load_task(config, kwargs.pop("overrides", None), limit=kwargs.pop("limit", None))
-    return evaluate_task(task, out, config_path=path, progress=False, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------- configs

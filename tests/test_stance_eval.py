@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from stancekit.errors import ConfigError
-from stancekit.evaluation import evaluate_task, load_task, read_records
+from stancekit.evaluation import load_task, read_records
 from stancekit.evaluation.report import results_table
+from tests.harness import run, write_task
 
 ARTICLE = (
     "Oman's foreign minister pledged to fund the new coast guard station for five years. "
@@ -26,17 +27,6 @@ ARTICLE = (
 )
 KEEPS = "Oman's foreign minister pledged to fund the new coast guard station for five years."
 DROPS = "The talks took place in Muscat on Tuesday."
-
-
-def write_task(directory: Path, name: str, config: dict) -> Path:
-    path = directory / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def run(config: Path, out: Path):
-    task, path = load_task(config)
-    return evaluate_task(task, out, config_path=path, progress=False)
 
 
 @pytest.fixture
