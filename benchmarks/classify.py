@@ -76,8 +76,9 @@ def padding_stats(classifier, texts: list[str]) -> dict[str, float]:
 
 
 def _setup(classifier_name: str, n: int, batch_size: int):
-    from stancekit.classify import build_classifier, load_classifier_config
-    from stancekit.data import load_statements
+    from stancekit.statements.classifiers import build_classifier
+    from stancekit.statements.classifiers.config import load_classifier_config
+    from stancekit.statements.data import load_statements
 
     config = load_classifier_config(classifier_name, [f"batch_size={batch_size}"])
     classifier = build_classifier(config)

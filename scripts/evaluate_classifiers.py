@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from stancekit.classify_eval import compare_classifiers, comparison_markdown
 from stancekit.errors import StancekitError
+from stancekit.evaluation.classification import compare_classifiers, comparison_markdown
 
 app = typer.Typer(add_completion=False)
 DEFAULT_CLASSIFIERS = ["diplomatic-v1-minilm", "zero-shot", "lexicon"]

@@ -2,7 +2,7 @@
 
     python scripts/split_statements.py [--data data/statements/statements.jsonl] [--seed 13]
 
-Stratified by label combination; near-duplicates stay in one split (see stancekit.data.assign_splits).
+Stratified by label combination; near-duplicates stay in one split (see stancekit.statements.data.assign_splits).
 Re-running with the same seed on the same rows writes the same splits.
 """
 
@@ -14,7 +14,12 @@ from typing import Annotated
 
 import typer
 
-from stancekit.data import DEFAULT_STATEMENTS, assign_splits, read_statement_rows, write_statement_rows
+from stancekit.statements.data import (
+    DEFAULT_STATEMENTS,
+    assign_splits,
+    read_statement_rows,
+    write_statement_rows,
+)
 
 app = typer.Typer(add_completion=False)
 

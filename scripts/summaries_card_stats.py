@@ -3,7 +3,7 @@
     python scripts/summaries_card_stats.py [--data data/summaries/summaries.jsonl] [--no-card]
 
 Every figure in data/summaries/README.md between the ``<!-- figures:begin -->`` and ``<!-- figures:end -->``
-markers comes from here (stancekit.summary_data.measure_summary_pairs), so re-run it after changing the data.
+markers comes from here (stancekit.summarise.data.measure_summary_pairs), so re-run it after changing the data.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from stancekit.io import write_atomic
-from stancekit.summary_data import DEFAULT_SUMMARIES, measure_summary_pairs, read_summary_pairs
+from stancekit.summarise.data import DEFAULT_SUMMARIES, measure_summary_pairs, read_summary_pairs
 
 BEGIN, END = "<!-- figures:begin -->", "<!-- figures:end -->"
 app = typer.Typer(add_completion=False)

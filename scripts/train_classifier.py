@@ -1,4 +1,4 @@
-"""Train a fine-tuned statement classifier from its config; a thin shell over stancekit.training.
+"""Train a fine-tuned statement classifier from its config; a thin shell over stancekit.training.classifier.
 
     python scripts/train_classifier.py --config configs/classifier/diplomatic-v1-minilm.yaml \
         [training.learning_rate=1e-4 training.seeds=[13,14] ...]
@@ -15,9 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from stancekit.classify import load_classifier_config
 from stancekit.errors import StancekitError
-from stancekit.training import train_classifier
+from stancekit.statements.classifiers.config import load_classifier_config
+from stancekit.training.classifier import train_classifier
 
 app = typer.Typer(add_completion=False)
 

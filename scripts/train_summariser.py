@@ -1,4 +1,4 @@
-"""Fine-tune a summariser from its training config; a thin shell over stancekit.train_summariser.
+"""Fine-tune a summariser from its training config; a thin shell over stancekit.training.classifier.summariser.
 
     python scripts/train_summariser.py --config configs/summariser/train-embedded-qwen-lora.yaml \
         [training.learning_rate=1e-4 training.max_steps=20 summariser.model=/path/to/model ...]
@@ -22,7 +22,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from stancekit.errors import StancekitError  # noqa: E402
-from stancekit.train_summariser import load_train_config, train_summariser  # noqa: E402
+from stancekit.training.summariser import train_summariser  # noqa: E402
+from stancekit.training.summariser_config import load_train_config  # noqa: E402
 
 app = typer.Typer(add_completion=False)
 

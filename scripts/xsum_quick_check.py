@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from stancekit import Summariser
-from stancekit.metrics import load_metric
+from stancekit.evaluation.metrics import load_metric
 from stancekit.text import split_sentences
 
 DATA = Path(__file__).resolve().parents[2] / "shared/eval/xsum-validation-1000/validation.jsonl"

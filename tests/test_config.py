@@ -6,7 +6,7 @@ import pytest
 
 from stancekit import ConfigError, SummariserConfig
 from stancekit.config import config_root, load_config, parse_overrides, resolve_config_path
-from stancekit.summarise import load_summariser_config
+from stancekit.summarise.config import load_summariser_config
 
 
 # train-*.yaml beside them are training configs (stancekit.train_summariser), checked in test_train_summariser.

@@ -9,28 +9,34 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from stancekit import _compat
 from stancekit.errors import ConfigError, InputError, IntegrityError, ModelUnavailableError, StancekitError
-from stancekit.statements import Speaker, Statement
+from stancekit.statements.statement import Speaker, Statement
 from stancekit.summarise import Summariser, SummariserConfig, SummaryResult, summarise
 
 __version__ = "0.1.0"
+
+_compat.install()
 
 # Heavier parts (spaCy, classifiers) load on first use, so `import stancekit` and the CLI start fast.
 _LAZY = {
     "analyse": "stancekit.analyse",
     "Analysis": "stancekit.analyse",
-    "AnalysedStatement": "stancekit.analyse",
-    "classify": "stancekit.classify",
-    "load_classifier": "stancekit.classify",
-    "Classification": "stancekit.classify",
-    "segment": "stancekit.segment",
-    "Segmenter": "stancekit.segment",
+    "AnalysedStatement": "stancekit.statements.analysed",
+    "classify": "stancekit.statements.classifiers",
+    "load_classifier": "stancekit.statements.classifiers",
+    "Classification": "stancekit.statements.classifiers.base",
+    "segment": "stancekit.statements.segment",
+    "Segmenter": "stancekit.statements.segment",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        # importing stancekit.analyse binds the package attribute to the module; the function wins
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'stancekit' has no attribute {name!r}")
 
 

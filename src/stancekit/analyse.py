@@ -12,35 +12,21 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from stancekit._compat import make_callable
 from stancekit.errors import ConfigError
-from stancekit.segment import segment
-from stancekit.statements import Speaker, Statement
-from stancekit.summarise import Summariser, SummariserConfig, SummaryResult
-from stancekit.text import check_text
+from stancekit.statements.analysed import (
+    AnalysedStatement,
+    analyse_statements,
+    key_statements,
+    resolve_classifier,
+)
+from stancekit.statements.statement import Speaker
+from stancekit.summarise.config import SummariserConfig
+from stancekit.summarise.summariser import Summariser, SummaryResult
 
 if TYPE_CHECKING:
-    from stancekit.classify import Classifier, ClassifierConfig
-
-
-class AnalysedStatement(Statement):
-    """A statement with its speech-act labels and the score of every label."""
-
-    labels: list[str]
-    scores: dict[str, float]
-
-
-# The taxonomy's fallback label: a statement labelled only this carries no stance.
-FALLBACK = "other"
-
-
-def is_key_statement(statement: AnalysedStatement) -> bool:
-    """True for a statement that carries a stance (any label but the fallback ``other``)."""
-    return FALLBACK not in statement.labels
-
-
-def key_statements(statements: list[AnalysedStatement]) -> list[AnalysedStatement]:
-    """The statements that carry a stance, in document order."""
-    return [s for s in statements if is_key_statement(s)]
+    from stancekit.statements.classifiers.base import Classifier
+    from stancekit.statements.classifiers.config import ClassifierConfig
 
 
 class Analysis(BaseModel):
@@ -103,28 +89,6 @@ class Analysis(BaseModel):
         return "\n".join(lines)
 
 
-def _load_classifier(classifier: Classifier | ClassifierConfig | str | Path | None) -> Classifier:
-    from stancekit.classify import Classifier, load_classifier
-
-    if isinstance(classifier, Classifier):
-        return classifier
-    return load_classifier(classifier or "diplomatic-v1-minilm")
-
-
-def analyse_statements(
-    document: str, *, classifier: Classifier | ClassifierConfig | str | Path | None = None
-) -> list[AnalysedStatement]:
-    """Segment ``document`` into statements (offsets, speakers) and classify each."""
-    check_text(document, where="document")
-    statements = segment(document)
-    model = _load_classifier(classifier)
-    classifications = model.predict(statements) if statements else []
-    return [
-        AnalysedStatement(**s.model_dump(), labels=c.labels, scores=c.scores)
-        for s, c in zip(statements, classifications, strict=True)
-    ]
-
-
 def analyse(
     document: str,
     *,
@@ -141,13 +105,13 @@ def analyse(
     """
     if mode not in ("plain", "stance"):
         raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
-    model = _load_classifier(classifier)
+    model = resolve_classifier(classifier)
     analysed = analyse_statements(document, classifier=model)
     result = None
     if summary:
         engine = summariser if isinstance(summariser, Summariser) else Summariser(summariser)
         if mode == "stance":
-            from stancekit.stance import stance_summary
+            from stancekit.summarise.stance import stance_summary
 
             result = stance_summary(document, summariser=engine, statements=analysed).summary
         else:
@@ -159,3 +123,6 @@ def analyse(
         classifier=model.name,
         summary_mode=mode,
     )
+
+
+make_callable(__name__)

@@ -72,14 +72,14 @@ def summarise(
     mode: ModeOption = SummaryMode.plain,
 ) -> None:
     """Summarise a document abstractively (default: the embedded Qwen pack, offline)."""
-    from stancekit.summarise import Summariser
+    from stancekit.summarise.summariser import Summariser
     from stancekit.text import read_document
 
     text = read_document(path)
     generation = {"max_new_tokens": max_new_tokens} if max_new_tokens is not None else {}
     summariser = Summariser(config, model=model, overrides=overrides, **generation)
     if mode is SummaryMode.stance:
-        from stancekit.stance import stance_summary
+        from stancekit.summarise.stance import stance_summary
 
         result = stance_summary(text, summariser=summariser)
     else:
@@ -101,7 +101,7 @@ def classify(
     output_format: Annotated[AnalysisFormat, typer.Option("--format", "-f")] = AnalysisFormat.table,
 ) -> None:
     """Classify statements (one per line) by speech act."""
-    from stancekit.classify import load_classifier
+    from stancekit.statements.classifiers import load_classifier
     from stancekit.text import read_document
 
     lines = [line.strip() for line in read_document(path).splitlines() if line.strip()]

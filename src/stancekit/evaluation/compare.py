@@ -118,7 +118,7 @@ def compare_runs(
         per_label: also compare per-label precision / recall / F1.
         intersect: compare on the samples both runs scored instead of requiring the same samples.
     """
-    from stancekit.stats import paired_bootstrap, paired_permutation_test
+    from stancekit.evaluation.statistics import paired_bootstrap, paired_permutation_test
 
     n_resamples = n_resamples or (1000 if method == "bootstrap" else 10000)
     dir_a, results_a, records_a = _run(run_a)

@@ -208,7 +208,7 @@ def load_eval_dataset(config: DatasetConfig, kind: str, *, limit: int | None = N
         columns = {"id": "id", "input": "input", "reference": None}
         source_ref = config.path
     elif fmt == "plover":
-        from stancekit.classify_eval import PLOVER_SCORED_LABELS, load_plover
+        from stancekit.evaluation.classification import PLOVER_SCORED_LABELS, load_plover
 
         assert config.path is not None
         path = existing_file(config.path, "PLOVER file")

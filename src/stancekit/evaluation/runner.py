@@ -366,7 +366,7 @@ def score_records(
 
 
 def _metric_value(estimate: Estimate, task: TaskConfig) -> MetricValue:
-    from stancekit.stats import bootstrap_ci
+    from stancekit.evaluation.statistics import bootstrap_ci
 
     point, low, high = bootstrap_ci(
         estimate.statistic(),

@@ -85,7 +85,7 @@ class Estimate:
         return float(self.fn(self.items[indices], None if self.gold is None else self.gold[indices]))
 
     def statistic(self) -> np.ndarray | Callable[[np.ndarray], float]:
-        """What :func:`stancekit.stats.bootstrap_ci` takes: per-sample values, or a statistic over indices."""
+        """What :func:`stancekit.evaluation.statistics.bootstrap_ci` takes: per-sample values, or a statistic over indices."""
         return self.items.astype(float) if self.fn is None else self.on
 
 
@@ -191,7 +191,7 @@ def metric_scorer(name: str) -> Scorer:
 @functools.cache
 def _load(name: str) -> Any:
     """A metric module, loaded once per process (compute() keeps no state between calls)."""
-    from stancekit.metrics import load_metric
+    from stancekit.evaluation.metrics import load_metric
 
     return load_metric(name)
 
@@ -387,7 +387,7 @@ class StancePreservationScorer(Scorer):
     def score(
         self, args: StancePreservationArgs, batch: ScoringBatch, context: ScoringContext
     ) -> tuple[dict, dict]:
-        from stancekit.stance import OUTCOMES
+        from stancekit.evaluation.stance_preservation import OUTCOMES
 
         out = _load("stance_preservation").compute(
             predictions=batch.outputs, sources=batch.sources, **args.model_dump()
@@ -414,7 +414,7 @@ class StancePreservationScorer(Scorer):
         result.extra["statements"] = int(counts.sum())
         judged = [r.get("details", {}).get("stance_outcomes") for r in records]
         if all(j is not None for j in judged):  # runs written before details existed have only counts
-            from stancekit.stance import count_by_label
+            from stancekit.evaluation.stance_preservation import count_by_label
 
             statements = [o for sample_outcomes in judged for o in sample_outcomes]
             by_label = count_by_label((o["labels"], o["outcome"]) for o in statements)
@@ -471,7 +471,7 @@ def _per_label(column: int, stat: str) -> ItemStatistic:
 
 
 def _ece(n_bins: int) -> ItemStatistic:
-    from stancekit.metrics.multilabel_classification.multilabel_classification import (
+    from stancekit.evaluation.metrics.multilabel_classification.multilabel_classification import (
         expected_calibration_error,
     )
 

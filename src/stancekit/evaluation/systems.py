@@ -126,7 +126,7 @@ def _digest(*parts: str) -> str:
 
 class SummariserSystem(System):
     def __init__(self, config: Any, mode: str = "plain", classifier: str | None = None) -> None:
-        from stancekit.summarise import Summariser
+        from stancekit.summarise.summariser import Summariser
 
         self.summariser = Summariser(config)
         self.config = config
@@ -143,7 +143,7 @@ class SummariserSystem(System):
 
     def _stance(self, document: str) -> Prediction:
         # One document at a time: each prompt carries that document's own key statements.
-        from stancekit.stance import stance_summary
+        from stancekit.summarise.stance import stance_summary
 
         result = stance_summary(document, summariser=self.summariser, classifier=self.classifier)
         meta = self._meta(result.summary)
@@ -161,7 +161,7 @@ class SummariserSystem(System):
         }
 
     def models(self) -> list[dict[str, Any]]:
-        from stancekit.embedded import EMBEDDED_PREFIX, PACKS, GgufPack
+        from stancekit.models.embedded import EMBEDDED_PREFIX, PACKS, GgufPack
 
         ref = self.summariser.ref
         entry: dict[str, Any] = {
@@ -201,14 +201,14 @@ class SummariserSpec(SystemSpec):
         return self.name or (f"{self.config} (stance mode)" if self.mode == "stance" else self.config)
 
     def _config(self) -> Any:
-        from stancekit.summarise import load_summariser_config
+        from stancekit.summarise.config import load_summariser_config
 
         return load_summariser_config(self.config, self.overrides or None)
 
     def check(self) -> str:
         parts = [self.fingerprint(), self._config().fingerprint()]
         if self.mode == "stance":  # the key statements, hence the prompts, depend on the classifier
-            from stancekit.classify import load_classifier_config
+            from stancekit.statements.classifiers.config import load_classifier_config
 
             parts.append(load_classifier_config(self.classifier).fingerprint())
         return _digest(*parts)
@@ -249,7 +249,7 @@ class LeadSpec(SystemSpec):
         return self.name or f"lead-{self.k}"
 
     def build(self, dataset: EvalDataset) -> System:
-        from stancekit.baselines import lead_summary
+        from stancekit.summarise.extractive import lead_summary
 
         _needs_inputs(dataset, "lead-k")
         return BaselineSummariser(
@@ -272,7 +272,7 @@ class TextRankSpec(SystemSpec):
         return self.name or f"textrank-{self.k}"
 
     def build(self, dataset: EvalDataset) -> System:
-        from stancekit.baselines import TextRankSummariser
+        from stancekit.summarise.extractive import TextRankSummariser
 
         _needs_inputs(dataset, "TextRank")
         return BaselineSummariser(
@@ -287,7 +287,7 @@ class TextRankSpec(SystemSpec):
 
 class ClassifierSystem(System):
     def __init__(self, config: Any) -> None:
-        from stancekit.classify import build_classifier
+        from stancekit.statements.classifiers import build_classifier
 
         self.config = config
         self.classifier = build_classifier(config)
@@ -336,7 +336,7 @@ class ClassifierSpec(SystemSpec):
         return self.name or self.config
 
     def _config(self) -> Any:
-        from stancekit.classify import load_classifier_config
+        from stancekit.statements.classifiers.config import load_classifier_config
 
         return load_classifier_config(self.config, self.overrides or None)
 
@@ -366,7 +366,7 @@ class ZeroShotSpec(ClassifierSpec):
 
 class MajoritySystem(System):
     def __init__(self, labels: list[str], source: str) -> None:
-        from stancekit.baselines import MajorityClassifier
+        from stancekit.evaluation.baselines import MajorityClassifier
 
         self.classifier = MajorityClassifier(labels)
         self.identifier = f"majority:{'+'.join(labels)}"
@@ -396,11 +396,11 @@ class MajoritySpec(SystemSpec):
         return self.name or "majority class"
 
     def build(self, dataset: EvalDataset) -> System:
-        from stancekit.baselines import MajorityClassifier
+        from stancekit.evaluation.baselines import MajorityClassifier
 
         if self.labels:
             return MajoritySystem(list(self.labels), "config")
-        from stancekit.data import load_statements
+        from stancekit.statements.data import load_statements
 
         path = existing_file(self.train_data, "majority baseline training data")
         rows = load_statements(path, self.taxonomy, split=self.train_split)

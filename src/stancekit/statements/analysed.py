@@ -1,0 +1,58 @@
+"""A statement with its labels and scores, and which statements are key (every label but the fallback)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stancekit.statements.segment import segment
+from stancekit.statements.statement import Statement
+from stancekit.text import check_text
+
+if TYPE_CHECKING:
+    from stancekit.statements.classifiers.base import Classifier
+    from stancekit.statements.classifiers.config import ClassifierConfig
+
+
+class AnalysedStatement(Statement):
+    """A statement with its speech-act labels and the score of every label."""
+
+    labels: list[str]
+    scores: dict[str, float]
+
+
+# The taxonomy's fallback label: a statement labelled only this carries no stance.
+FALLBACK = "other"
+
+
+def is_key_statement(statement: AnalysedStatement) -> bool:
+    """True for a statement that carries a stance (any label but the fallback ``other``)."""
+    return FALLBACK not in statement.labels
+
+
+def key_statements(statements: list[AnalysedStatement]) -> list[AnalysedStatement]:
+    """The statements that carry a stance, in document order."""
+    return [s for s in statements if is_key_statement(s)]
+
+
+def resolve_classifier(classifier: Classifier | ClassifierConfig | str | Path | None) -> Classifier:
+    from stancekit.statements.classifiers import load_classifier
+    from stancekit.statements.classifiers.base import Classifier
+
+    if isinstance(classifier, Classifier):
+        return classifier
+    return load_classifier(classifier or "diplomatic-v1-minilm")
+
+
+def analyse_statements(
+    document: str, *, classifier: Classifier | ClassifierConfig | str | Path | None = None
+) -> list[AnalysedStatement]:
+    """Segment ``document`` into statements (offsets, speakers) and classify each."""
+    check_text(document, where="document")
+    statements = segment(document)
+    model = resolve_classifier(classifier)
+    classifications = model.predict(statements) if statements else []
+    return [
+        AnalysedStatement(**s.model_dump(), labels=c.labels, scores=c.scores)
+        for s, c in zip(statements, classifications, strict=True)
+    ]

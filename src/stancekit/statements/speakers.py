@@ -1,0 +1,347 @@
+"""Speaker attribution: who a statement's own words say is speaking, from the dependency parse.
+
+The subject of a speech verb outside the quote marks, with rules for what the parser gets wrong (an
+appositive between the name and the verb, "according to"), and pronoun speakers resolved to the most
+recent named speaker that agrees in number and kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from stancekit.statements.statement import Speaker
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_MARK_CHARS = re.compile("[“”«»\"‘’']")
+
+
+# Surface forms (the lemmatizer is off). Verbs of speech, and speech acts whose subject is the
+# speaker ("the council condemned ..."). "call" is handled apart: only "call on/for/upon".
+_SPEECH_VERBS = _words(
+    """
+    say says said saying tell tells told telling add adds added adding state states stated stating
+    warn warns warned warning announce announces announced announcing assure assures assured assuring
+    pledge pledges pledged pledging vow vows vowed vowing urge urges urged urging
+    insist insists insisted insisting note notes noted noting declare declares declared declaring
+    stress stresses stressed stressing argue argues argued arguing claim claims claimed claiming
+    write writes wrote written writing explain explains explained explaining
+    reiterate reiterates reiterated reiterating emphasise emphasises emphasised emphasising
+    emphasize emphasizes emphasized emphasizing underline underlines underlined underlining
+    affirm affirms affirmed affirming confirm confirms confirmed confirming deny denies denied denying
+    assert asserts asserted asserting reply replies replied replying remark remarks remarked remarking
+    comment comments commented commenting acknowledge acknowledges acknowledged acknowledging
+    admit admits admitted admitting caution cautions cautioned cautioning promise promises promised
+    promising tweet tweets tweeted tweeting report reports reported reporting
+    condemn condemns condemned condemning denounce denounces denounced denouncing
+    criticise criticises criticised criticising criticize criticizes criticized criticizing
+    express expresses expressed expressing appeal appeals appealed appealing
+    demand demands demanded demanding threaten threatens threatened threatening
+    """
+)
+# Verbs that carry a direct quote's attribution on their own: '“...” Smith said.'
+_QUOTING_VERBS = _words(
+    """
+    say says said tell tells told add adds added write writes wrote state states stated note notes noted
+    explain explains explained insist insists insisted declare declares declared reply replies replied
+    warn warns warned stress stresses stressed argue argues argued claim claims claimed
+    """
+)
+_HEARERS = _words("reporters journalists me us him her them parliament lawmakers")
+_CALL_VERBS = frozenset({"call", "calls", "called", "calling"})
+_CALL_PARTICLES = frozenset({"on", "for", "upon"})
+# "as per X" usually means "in line with X"; it names a speaker only when X is a source.
+_SOURCE_NOUNS = _words(
+    """
+    source sources official officials report reports statement statements spokesman spokeswoman
+    spokesperson spokespeople ministry ministries government authorities diplomat diplomats
+    """
+)
+# Nouns for people, so that "the minister said ... He added" resolves "He" to the minister.
+_PERSON_NOUNS = _words(
+    """
+    minister president premier chancellor envoy ambassador spokesman spokeswoman spokesperson official
+    secretary diplomat general commander officer senator governor mayor king queen prince leader chief
+    director chairman chairwoman chair head analyst expert man woman
+    """
+)
+# Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
+_HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady")
+_RESOLVABLE_PRONOUNS = frozenset({"he", "she", "it", "they"})
+# The author or the addressee: the text does not name them, so no speaker.
+_UNNAMED_PRONOUNS = frozenset({"i", "we", "you", "one", "this", "that", "these", "those", "who", "which"})
+_NAME_ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+_VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBN", "VBG"})
+_WH_OR_VERB_TAGS = frozenset({"WDT", "WP", "WP$", "WRB", "VBD", "VBZ", "VBP", "MD"})
+# A pronoun refers back at most this many statements.
+_COREF_WINDOW = 3
+_MAX_ROLE_TOKENS = 25
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A speaker found in one statement, or a pronoun still to resolve."""
+
+    speaker: Speaker | None
+    pronoun: str | None = None
+    is_person: bool = False
+    is_plural: bool = False
+
+
+def _is_speech_verb(token: Token) -> bool:
+    if token.tag_ not in _VERB_TAGS:
+        return False
+    word = token.lower_
+    if word in _CALL_VERBS:
+        return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt"))
+    if word not in _SPEECH_VERBS:
+        return False
+    # "the ministers were told that ..." names the hearers, not the speaker
+    return not any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children)
+
+
+def _is_main_clause(token: Token) -> bool:
+    """True for the root and for verbs joined to it by coordination or parataxis."""
+    while token.dep_ in ("conj", "parataxis") and token.head.i != token.i:
+        token = token.head
+    return token.dep_ == "ROOT"
+
+
+def _is_participle_of_main_clause(token: Token) -> bool:
+    """'The ministry issued a statement, saying that ...': the participle shares the main subject."""
+    return token.dep_ == "advcl" and token.tag_ == "VBG" and _is_main_clause(token.head)
+
+
+def _is_misparsed_main_verb(token: Token) -> bool:
+    """'The envoy called on both sides to ...' parsed as a noun root with the verb as its acl."""
+    head = token.head
+    return token.dep_ == "acl" and head.dep_ == "ROOT" and head.pos_ in ("NOUN", "PROPN") and head.i < token.i
+
+
+def _depth(token: Token) -> int:
+    depth = 0
+    while token.head.i != token.i and depth < 100:  # spaCy makes a new Token on each access
+        token, depth = token.head, depth + 1
+    return depth
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _entity_labels(tokens: Sequence[Token]) -> set[str]:
+    return {t.ent_type_ for t in tokens if t.ent_type_}
+
+
+def _trim(tokens: list[Token]) -> list[Token]:
+    """Drops punctuation and quote marks at either end of a token run."""
+    while tokens and (tokens[0].is_punct or tokens[0].is_space):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].is_punct or tokens[-1].is_space):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _span_text(tokens: Sequence[Token]) -> str:
+    doc = tokens[0].doc
+    return _clean(doc[tokens[0].i : tokens[-1].i + 1].text)
+
+
+def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None = None) -> Attribution | None:
+    """Builds a speaker from name tokens (and role tokens), splitting "Foreign Minister Anna Berg"."""
+    name_tokens = _trim(name_tokens)
+    role_tokens = _trim(role_tokens or [])
+    if not name_tokens:
+        return None
+    if len(name_tokens) == 1 and name_tokens[0].lower_ in _RESOLVABLE_PRONOUNS:
+        return Attribution(None, pronoun=name_tokens[0].lower_)
+    if len(name_tokens) == 1 and name_tokens[0].lower_ in _UNNAMED_PRONOUNS:
+        return None
+    if not any(t.pos_ in ("PROPN", "NOUN", "PRON", "NUM") or t.ent_type_ for t in name_tokens):
+        return None
+    if "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
+        # "The French foreign minister, Pierre Dupont, said": the person is the appositive
+        name_tokens, role_tokens = role_tokens, name_tokens
+    if not role_tokens:
+        # A title before a person's name is their role: "US envoy John Smith".
+        person = [t for t in name_tokens if t.ent_type_ == "PERSON"]
+        if person and person[-1].i == name_tokens[-1].i and person[0].i != name_tokens[0].i:
+            first = person[0]
+            while first.i > name_tokens[0].i and (
+                first.nbor(-1).ent_type_ == "PERSON" or first.nbor(-1).lower_ in _HONORIFICS
+            ):
+                first = first.nbor(-1)
+            prefix = [t for t in name_tokens if t.i < first.i]
+            if prefix and all(t.dep_ in ("compound", "amod", "nmod", "det", "poss", "case") for t in prefix):
+                role_tokens = prefix[1:] if prefix[0].dep_ == "det" else prefix
+                name_tokens = [t for t in name_tokens if t.i >= first.i]
+    head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
+    person_noun = head.lower_ in _PERSON_NOUNS
+    return Attribution(
+        Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
+        is_person="PERSON" in _entity_labels(name_tokens) or person_noun,
+        is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
+    )
+
+
+def _subject_attribution(
+    subject: Token, outside: Callable[[Token], bool], verb: Token | None = None
+) -> Attribution | None:
+    """The speaker named by a subject's subtree; an appositive gives the role."""
+    subtree = [t for t in subject.subtree if outside(t)]
+    cut_at = {t.i for c in subject.children if c.dep_ in ("appos", "relcl", "acl:relcl") for t in c.subtree}
+    if verb is not None and verb.head.i == subject.i:
+        cut_at.update(t.i for t in verb.subtree)  # the verb hangs off the name in a mis-parse
+    name = []
+    for tok in subtree:
+        if tok.i in cut_at:
+            break  # the name ends where its appositive or relative clause begins
+        listing = tok.i + 1 < len(tok.doc) and tok.nbor(1).dep_ in ("conj", "cc")
+        if tok.i > subject.i and tok.text == "," and not listing:
+            break  # ... or at a comma that does not go on listing names ("France, Germany and ...")
+        name.append(tok)
+    appositives = [c for c in subject.children if c.dep_ == "appos"]
+    role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+    return _make_attribution(name, role)
+
+
+def _appositive_attribution(verb: Token, outside: Callable[[Token], bool]) -> tuple[Attribution, int] | None:
+    """'NAME, ROLE, said': the parser often gives the verb no subject here (see spec/models.md).
+
+    Returns the attribution and the index of the name's first token.
+    """
+    doc, first = verb.doc, verb.sent.start
+    comma = verb.i - 1
+    if comma <= first or doc[comma].text != ",":
+        return None
+    open_comma = None
+    for k in range(comma - 1, max(first, comma - _MAX_ROLE_TOKENS) - 1, -1):
+        if not outside(doc[k]) or doc[k].is_quote:
+            return None
+        if doc[k].text == ",":
+            open_comma = k
+            break
+    if open_comma is None or open_comma - 1 < first:
+        return None
+    role = list(doc[open_comma + 1 : comma])
+    if not role or role[0].tag_ in _WH_OR_VERB_TAGS or not any(t.pos_ in ("NOUN", "PROPN") for t in role):
+        return None  # "The ministers, who met on Monday, said" / "Smith, however, said"
+    if role[0].tag_ in _VERB_TAGS and role[0].dep_ not in ("amod", "compound", "nmod"):
+        return None  # "The ministers, meeting in Rome, said" (but "X, acting US envoy, said" is a role)
+    name_end = open_comma
+    sent = verb.sent
+    entity = next((e for e in sent.ents if e.end == name_end and e.label_ in _NAME_ENTITY_LABELS), None)
+    chunk = entity or next((c for c in sent.noun_chunks if c.end == name_end), None)
+    if chunk is None:
+        return None
+    name_start = chunk.start
+    while name_start > sent.start and doc[name_start - 1].lower_ in _HONORIFICS:
+        name_start -= 1
+    name = list(doc[name_start:name_end])
+    if not all(outside(t) for t in name):
+        return None
+    found = _make_attribution(name, role)
+    return (found, name_start) if found is not None else None
+
+
+def _adjacent_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attribution | None:
+    """Falls back to the noun phrase right before the verb, or right after it ('”, said X')."""
+    doc, chunks = verb.doc, list(verb.sent.noun_chunks)
+    before = next((c for c in chunks if c.end == verb.i), None)
+    if before is not None and all(outside(t) for t in before):
+        return _make_attribution(list(before))
+    after = next((c for c in chunks if c.start == verb.i + 1), None)
+    preceded_by_quote = verb.i > 0 and (doc[verb.i - 1].is_quote or doc[verb.i - 1].is_punct)
+    if after is not None and preceded_by_quote and all(outside(t) for t in after):
+        return _make_attribution(list(after))
+    return None
+
+
+def _verb_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attribution | None:
+    subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
+    if subject is None and verb.dep_ in ("conj", "advcl") and outside(verb.head):
+        # "The ministers met and said ...", "..., saying that ...": the subject is shared
+        subject = next((c for c in verb.head.children if c.dep_ == "nsubj" and outside(c)), None)
+    if subject is None and _is_misparsed_main_verb(verb):
+        return _subject_attribution(verb.head, outside, verb)
+    if subject is None or subject.i < verb.i:
+        # The comma rule wins when the parsed subject lies within its name or role (or there is
+        # none): the parser's appositive often stops early ("envoy to the Defeat" | "IS coalition").
+        appositive = _appositive_attribution(verb, outside)
+        if appositive is not None and (subject is None or subject.i >= appositive[1]):
+            return appositive[0]
+    if subject is not None:
+        return _subject_attribution(subject, outside)
+    return _adjacent_attribution(verb, outside)
+
+
+def _according_to_attribution(
+    tokens: Sequence[Token], outside: Callable[[Token], bool]
+) -> Attribution | None:
+    """'According to X, ...' and 'As per sources, ...'."""
+    for tok in tokens:
+        if not outside(tok) or tok.i + 2 >= len(tok.doc):
+            continue
+        nxt = tok.doc[tok.i + 1]
+        if (tok.lower_, nxt.lower_) not in (("according", "to"), ("as", "per")):
+            continue
+        chunk = next((c for c in tok.sent.noun_chunks if c.start == tok.i + 2), None)
+        if chunk is None or not all(outside(t) for t in chunk):
+            continue
+        if tok.lower_ == "as" and chunk.root.lower_ not in _SOURCE_NOUNS:
+            continue  # "as per the agreement" is not a source
+        pobj = chunk.root
+        appositives = [c for c in pobj.children if c.dep_ == "appos"]
+        role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+        return _make_attribution(list(chunk), role)
+    return None
+
+
+def attribute(
+    tokens: Sequence[Token], outside: Callable[[Token], bool], has_quote: bool
+) -> Attribution | None:
+    """Who the statement's text says is speaking, from the words outside its quote marks."""
+    candidates = [
+        t
+        for t in tokens
+        if outside(t)
+        and _is_speech_verb(t)
+        # In a plain sentence only the main clause speaks for the statement ("after the minister
+        # said ..." does not); around a quotation the words outside the marks are the attribution.
+        and (
+            has_quote or _is_main_clause(t) or _is_participle_of_main_clause(t) or _is_misparsed_main_verb(t)
+        )
+    ]
+    for verb in sorted(candidates, key=lambda t: (_depth(t), t.i)):
+        found = _verb_attribution(verb, outside)
+        if found is not None:
+            return found
+    return _according_to_attribution(tokens, outside)
+
+
+def resolve_pronoun(
+    found: Attribution, history: list[tuple[int, Attribution]], index: int
+) -> Attribution | None:
+    """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window."""
+    for seen_at, earlier in reversed(history):
+        if index - seen_at > _COREF_WINDOW:
+            break
+        if found.pronoun in ("he", "she"):
+            fits = earlier.is_person and not earlier.is_plural
+        elif found.pronoun == "it":
+            fits = not earlier.is_person and not earlier.is_plural
+        else:  # they: a group, or an organisation spoken of in the plural
+            fits = earlier.is_plural or not earlier.is_person
+        if fits:
+            return earlier
+    return None

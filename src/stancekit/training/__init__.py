@@ -1,0 +1,21 @@
+"""Training: the statement classifier (``classifier``), the summariser (``summariser``) and their model cards.
+
+Submodules load on first use, so ``import stancekit.training.classifier`` does not pull in the summariser's
+trainer. ``from stancekit.training import train_classifier`` (the path before the package layout) still works.
+scripts/train_*.py are thin shells over these modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOMES = ("stancekit.training.classifier", "stancekit.statements.classifiers.config")
+
+
+def __getattr__(name: str) -> Any:
+    for home in _HOMES:
+        module = importlib.import_module(home)
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"module 'stancekit.training' has no attribute {name!r}")
