@@ -9,7 +9,7 @@ from stancekit.config import config_root, load_config, parse_overrides, resolve_
 from stancekit.summarise.config import load_summariser_config
 
 
-# train-*.yaml beside them are training configs (stancekit.train_summariser), checked in test_train_summariser.
+# train-*.yaml beside them are training configs (stancekit.training.summariser_config), checked in tests/training/test_train_summariser.
 @pytest.mark.parametrize(
     "path",
     sorted(p for p in (config_root() / "summariser").glob("*.yaml") if not p.stem.startswith("train-")),

@@ -36,6 +36,8 @@ MOVED: dict[str, tuple[str, ...]] = {
     "train_summariser": (
         "stancekit.training.summariser",
         "stancekit.training.summariser_config",
+        "stancekit.training.summary_features",
+        "stancekit.training.checkpoints",
         "stancekit.training.model_cards",
     ),
     "training": (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stancekit import segment as segment_module
+import stancekit.statements.segment as segment_module
 from stancekit.errors import InputError, ModelUnavailableError
 from stancekit.statements.segment import Segmenter, segment
 from stancekit.statements.statement import Speaker, Statement

@@ -10,13 +10,14 @@ import pytest
 
 from stancekit.config import config_root
 from stancekit.errors import ConfigError, InputError, ModelUnavailableError
-from stancekit.training.summariser import answer_loss, build_prompt, tokenise_pairs, train_summariser
+from stancekit.training.summariser import answer_loss, train_summariser
 from stancekit.training.summariser_config import (
     CHECKPOINT_MARKER,
     IGNORE_INDEX,
     SUMMARISER_FILE,
     load_train_config,
 )
+from stancekit.training.summary_features import build_prompt, tokenise_pairs
 from tests.conftest import CORPUS
 
 SENTENCES = sorted(set(CORPUS))

@@ -43,167 +43,26 @@ import yaml
 from stancekit.config import (
     validate,
 )
-from stancekit.errors import ConfigError, InputError, ModelUnavailableError
+from stancekit.errors import ConfigError, ModelUnavailableError
 from stancekit.summarise.backends import release_models
-from stancekit.summarise.config import GenerationSettings, PromptSettings, SummariserConfig
+from stancekit.summarise.config import GenerationSettings, SummariserConfig
 from stancekit.summarise.data import SummaryPair, read_summary_pairs
-from stancekit.summarise.prompt import build_prompt as summariser_prompt
+from stancekit.training.checkpoints import _marker_payload, _prepare_checkpoints
 from stancekit.training.environment import library_versions, machine, peak_rss_mb
 from stancekit.training.model_cards import summariser_model_card
 from stancekit.training.summariser_config import (
     CHECKPOINT_MARKER,
     IGNORE_INDEX,
-    REPO_ROOT,
     SUMMARISER_FILE,
     DevScores,
     LoraSettings,
-    TrainingSettings,
     TrainSummariserConfig,
     TrainSummariserResult,
 )
+from stancekit.training.summary_features import _model_window, _resolve_input, tokenise_pairs
 
 
 # --------------------------------------------------------------------------------------------- tokenising
-def _resolve_input(ref: str) -> Path:
-    """A data path: as given when it exists (relative to the working directory), else under the repository."""
-    path = Path(ref).expanduser()
-    return path if path.exists() or path.is_absolute() else REPO_ROOT / path
-
-
-def build_prompt(tokenizer: Any, prompt: PromptSettings, document: str) -> str:
-    """The causal model's input for ``document``: the same text ``Summariser`` builds at inference."""
-    return summariser_prompt(tokenizer, prompt, document, backend="causal")
-
-
-def build_answer(tokenizer: Any, prompt: PromptSettings, document: str, summary: str) -> str:
-    """The text that follows the prompt when the assistant answers ``summary``, up to its end-of-turn token.
-
-    Taken from the chat template itself (the full chat minus the prompt), so each template's end-of-turn
-    marker is learnt; anything the template adds after the end-of-sequence token is dropped, since
-    generation stops there.
-    """
-    eos = tokenizer.eos_token or ""
-    if prompt.use_chat_template:
-        prompt_text = build_prompt(tokenizer, prompt, document)
-        messages = ([{"role": "system", "content": prompt.system}] if prompt.system else []) + [
-            {"role": "user", "content": prompt.user.format(document=document)},
-            {"role": "assistant", "content": summary},
-        ]
-        full = tokenizer.apply_chat_template(messages, tokenize=False)
-        if full.startswith(prompt_text) and summary in full[len(prompt_text) :]:
-            answer = full[len(prompt_text) :]
-            if eos and eos in answer:
-                return answer[: answer.rindex(eos) + len(eos)]
-            return answer + eos
-    return summary + eos
-
-
-def _truncate(tokenizer: Any, text: str, max_tokens: int) -> tuple[str, bool]:
-    """``text`` cut after its first ``max_tokens`` tokens (at a token boundary), and whether it was cut."""
-    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=tokenizer.is_fast)
-    ids = encoding["input_ids"]
-    if len(ids) <= max_tokens:
-        return text, False
-    if tokenizer.is_fast:
-        return text[: encoding["offset_mapping"][max_tokens - 1][1]], True
-    return tokenizer.decode(ids[:max_tokens]), True
-
-
-def _model_window(model_config: Any, tokenizer: Any) -> int | None:
-    window = getattr(model_config, "max_position_embeddings", None)
-    model_max = getattr(tokenizer, "model_max_length", None)
-    if model_max and model_max < 1_000_000:
-        window = min(window, model_max) if window else model_max
-    return window
-
-
-def _too_long(rows: list[tuple[SummaryPair, int]], limit: int, what: str, fix: str) -> InputError:
-    shown = ", ".join(f"{p.where} ({p.id}, {n} tokens)" for p, n in rows[:10])
-    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-    return InputError(
-        f"{len(rows)} reference summar{'y is' if len(rows) == 1 else 'ies are'} longer than {what} "
-        f"({limit} tokens): {shown}{more}. Training would cut them, teaching the model to stop mid-sentence.",
-        fix=fix,
-    )
-
-
-def tokenise_pairs(
-    pairs: list[SummaryPair],
-    tokenizer: Any,
-    backend: str,
-    prompt: PromptSettings,
-    settings: TrainingSettings,
-    window: int | None,
-) -> tuple[dict[str, list[list[int]]], int]:
-    """Model inputs and labels for ``pairs``, and how many articles were cut to ``max_source_tokens``.
-
-    seq2seq: ``input_ids`` of ``prefix + article``, ``labels`` of the summary (``text_target=``).
-    causal: ``input_ids`` of prompt + answer; ``labels`` equal them on the answer and are -100 on the prompt.
-    Raises :class:`InputError` (before any training) when a reference is longer than the limits.
-    """
-    limit = min(settings.max_target_tokens, window) if window else settings.max_target_tokens
-    limit_name = (
-        "training.max_target_tokens"
-        if limit == settings.max_target_tokens
-        else f"the model's window ({window} tokens)"
-    )
-    fix = (
-        "shorten those summaries, or raise training.max_target_tokens"
-        + (f" (at most the model's window, {window})" if window else "")
-        + "."
-    )
-    if window and backend == "seq2seq" and settings.max_source_tokens > window:
-        raise ConfigError(
-            f"training.max_source_tokens ({settings.max_source_tokens}) is larger than the model's window "
-            f"({window} tokens).",
-            fix=f"set training.max_source_tokens to at most {window}.",
-        )
-    documents, truncated = [], 0
-    for pair in pairs:
-        text, cut = _truncate(tokenizer, pair.article, settings.max_source_tokens)
-        documents.append(text)
-        truncated += cut
-    if backend == "seq2seq":
-        summaries = [p.summary for p in pairs]
-        target_lengths = [len(ids) for ids in tokenizer(text_target=summaries)["input_ids"]]
-        over = [(p, n) for p, n in zip(pairs, target_lengths, strict=True) if n > limit]
-        if over:
-            raise _too_long(over, limit, limit_name, fix)
-        encoded = tokenizer(
-            [prompt.prefix + d for d in documents],
-            text_target=summaries,
-            max_length=settings.max_source_tokens,
-            truncation=True,
-        )
-        return {k: encoded[k] for k in ("input_ids", "attention_mask", "labels")}, truncated
-    features: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
-    over, over_window = [], []
-    for pair, document in zip(pairs, documents, strict=True):
-        prompt_ids = tokenizer(build_prompt(tokenizer, prompt, document), add_special_tokens=False)[
-            "input_ids"
-        ]
-        answer_ids = tokenizer(
-            build_answer(tokenizer, prompt, document, pair.summary), add_special_tokens=False
-        )["input_ids"]
-        if len(answer_ids) > limit:
-            over.append((pair, len(answer_ids)))
-        elif window and len(prompt_ids) + len(answer_ids) > window:
-            over_window.append((pair, len(prompt_ids) + len(answer_ids)))
-        features["input_ids"].append(prompt_ids + answer_ids)
-        features["attention_mask"].append([1] * (len(prompt_ids) + len(answer_ids)))
-        features["labels"].append([IGNORE_INDEX] * len(prompt_ids) + answer_ids)
-    if over:
-        raise _too_long(over, limit, limit_name, fix)
-    if over_window:
-        raise _too_long(
-            over_window,
-            window or 0,
-            "the model's window together with their prompts",
-            "lower training.max_source_tokens so prompt and answer fit the window.",
-        )
-    return features, truncated
-
-
 # ---------------------------------------------------------------------------------------------- models
 def _backend(
     summariser: SummariserConfig, model_config: Any, identifier: str
@@ -382,82 +241,6 @@ def _answer_only_trainer() -> type:
 
 
 # ------------------------------------------------------------------------------------------- checkpoints
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): data}
-
-
-def _check_checkpoint(checkpoint: Path, config: TrainSummariserConfig) -> None:
-    """Refuse a checkpoint that was not written by this config's training settings."""
-    marker = checkpoint / CHECKPOINT_MARKER
-    if not marker.is_file():
-        raise ConfigError(
-            f"checkpoint {checkpoint} has no {CHECKPOINT_MARKER}, so it was not written by train_summariser "
-            "and cannot be checked against this config.",
-            fix="point training.resume_from at a checkpoint of this run, or set training.resume=false to start over.",
-        )
-    saved = json.loads(marker.read_text(encoding="utf-8"))
-    if saved.get("fingerprint") == config.training_fingerprint():
-        return
-    old, new = _flatten(saved.get("settings", {})), _flatten(config.training_payload())
-    changed = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
-    details = "; ".join(f"{k}: {old.get(k)!r} there, {new.get(k)!r} now" for k in changed[:8])
-    raise ConfigError(
-        f"checkpoint {checkpoint} was written by another training config "
-        f"('{saved.get('name')}', fingerprint {str(saved.get('fingerprint'))[:12]}); resuming it would mix two "
-        f"runs. Differences: {details or 'unknown'}.",
-        fix="resume with the config that wrote it, set training.resume=false to start over (deletes the old "
-        "checkpoints), or set another training.output_dir / training.checkpoint_dir.",
-    )
-
-
-def _marker_payload(config: TrainSummariserConfig) -> str:
-    data = {
-        "name": config.name,
-        "fingerprint": config.training_fingerprint(),
-        "settings": config.training_payload(),
-    }
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"
-
-
-def _prepare_checkpoints(config: TrainSummariserConfig, checkpoint_dir: Path) -> str | None:
-    """The checkpoint to resume from (checked), or None; leaves ``checkpoint_dir`` ready with its marker."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    tc = config.training
-    if tc.resume_from:
-        checkpoint = Path(tc.resume_from).expanduser()
-        if not checkpoint.is_dir():
-            raise ConfigError(
-                f"training.resume_from: {checkpoint} is not a directory.", fix="check the path."
-            )
-        _check_checkpoint(checkpoint, config)
-        resume: str | None = str(checkpoint)
-    elif checkpoint_dir.is_dir():
-        last = get_last_checkpoint(str(checkpoint_dir))
-        ours = (checkpoint_dir / CHECKPOINT_MARKER).is_file()
-        if last and tc.resume:
-            _check_checkpoint(Path(last), config)
-            resume = last
-        elif ours or not any(checkpoint_dir.iterdir()):
-            shutil.rmtree(checkpoint_dir)  # written by train_summariser and not to be resumed: start over
-            resume = None
-        else:
-            raise ConfigError(
-                f"{checkpoint_dir} exists and was not written by train_summariser.",
-                fix="set training.checkpoint_dir to a new or empty directory.",
-            )
-    else:
-        resume = None
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    (checkpoint_dir / CHECKPOINT_MARKER).write_text(_marker_payload(config), encoding="utf-8")
-    return resume
-
-
 # -------------------------------------------------------------------------------------------- evaluation
 def _release(summariser: Any) -> None:
     """Drop the Summariser's model from the per-process cache (training needs the memory back)."""
