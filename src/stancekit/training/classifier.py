@@ -125,7 +125,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
     from stancekit.evaluation.classification import evaluate_on_statements, score_label_sets
-    from stancekit.models.device import pick_device
+    from stancekit.models.device import select_device
     from stancekit.models.reference import resolve_model
     from stancekit.statements.classifiers.base import choose_thresholds, decide, label_matrix
     from stancekit.statements.classifiers.config import resolve_path
@@ -152,7 +152,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     lengths = [len(ids) for ids in tokenizer(list(train_rows["text"]))["input_ids"]]
     truncated = sum(n > tc.max_length for n in lengths)
     train_set = _tokenize(tokenizer, train_rows, labels, tc.max_length)
-    device = pick_device(config.device)
+    device = select_device(config.device)
     dev_gold = label_matrix(dev_rows["labels"], labels)
 
     output = resolve_path(tc.output_dir)

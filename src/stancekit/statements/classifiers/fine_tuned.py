@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from stancekit.errors import ModelUnavailableError
-from stancekit.models.device import pick_device
+from stancekit.models.device import select_device
 from stancekit.statements.classifiers.base import Classifier
 from stancekit.statements.classifiers.config import (
     DEFAULT_CLASSIFIER,
@@ -72,7 +72,7 @@ class FineTunedClassifier(Classifier):
                 fix="retrain the classifier; the directory is inconsistent.",
             )
         self.thresholds = np.asarray([thresholds[label] for label in self.labels], dtype=float)
-        self.device = pick_device(device)
+        self.device = select_device(device)
         try:
             with quiet_transformers():
                 model, tokenizer = self._load_model()

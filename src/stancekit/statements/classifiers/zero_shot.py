@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from stancekit.errors import ConfigError
-from stancekit.models.device import pick_device
+from stancekit.models.device import select_device
 from stancekit.statements.classifiers.base import Classifier, choose_thresholds, decide, label_matrix
 from stancekit.statements.classifiers.config import ZeroShotSettings, resolve_path
 from stancekit.statements.classifiers.encoder import WindowedEncoder, encoder_window, quiet_transformers
@@ -45,7 +45,7 @@ class ZeroShotClassifier(Classifier):
         self.taxonomy = taxonomy
         self.settings = settings
         self.name = name
-        self.device = pick_device(device)
+        self.device = select_device(device)
         location = resolve_model(settings.encoder, progress=False).location
         with quiet_transformers():
             self.model = AutoModel.from_pretrained(location).to(self.device).eval()
