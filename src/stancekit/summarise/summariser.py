@@ -24,7 +24,7 @@ from stancekit.errors import ConfigError, InputError, ModelUnavailableError
 from stancekit.models.device import select_device, select_dtype
 from stancekit.models.reference import resolve_model
 from stancekit.summarise.backends import load_generator
-from stancekit.summarise.chunking import Chunk, line_spans
+from stancekit.summarise.chunking import Chunk, line_spans, pack_spans
 from stancekit.summarise.config import TRAINED_CONFIG, SummariserConfig, load_summariser_config
 from stancekit.summarise.copy_guard import SourceNgramBlocker, WordStarts
 from stancekit.summarise.prompt import build_prompt
@@ -150,30 +150,15 @@ class Summariser:
 
     # -- chunking
     def _chunk(self, text: str, *, lines: bool = False) -> list[tuple[int, int]]:
-        """Greedy packing of whole sentences (or, for joined summaries, whole lines) into chunks of at most
-        ``budget`` tokens. A single sentence longer than the budget is cut at token boundaries.
-        """
-        chunks: list[tuple[int, int]] = []
-        start = end = None
-        used = 0
-        units = line_spans(text) if lines else sentence_spans(text)
-        for s, e in units or [(0, len(text))]:
-            n = self._count(text[s:e])
-            if n > self.budget:
-                if start is not None:
-                    chunks.append((start, end))
-                    start, used = None, 0
-                chunks.extend(self._cut_long(text, s, e))
-                continue
-            if start is not None and used + n + 1 > self.budget:
-                chunks.append((start, end))
-                start, used = None, 0
-            if start is None:
-                start = s
-            end, used = e, used + n + 1
-        if start is not None:
-            chunks.append((start, end))
-        return chunks
+        """Whole sentences (or, for joined summaries, whole lines) packed into chunks of at most ``budget``
+        tokens; a single sentence longer than the budget is cut at token boundaries."""
+        units = (line_spans(text) if lines else sentence_spans(text)) or [(0, len(text))]
+        return pack_spans(
+            units,
+            lambda s, e: self._count(text[s:e]),
+            self.budget,
+            cut=lambda s, e: self._cut_long(text, s, e),
+        )
 
     def _cut_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         encoding = self.tokenizer(text[start:end], add_special_tokens=False, return_offsets_mapping=True)
