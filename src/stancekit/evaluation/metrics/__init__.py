@@ -35,6 +35,7 @@ METRICS: tuple[str, ...] = (
     "multilabel_classification",
     "semantic_similarity",
     "stance_preservation",
+    "rouge2_support",
 )
 
 
