@@ -247,6 +247,27 @@ def test_baselines_on_jsonl_with_column_mapping(tmp_path: Path, summaries: dict[
     assert textrank.system.identifier == "textrank-1" and textrank.metrics["rouge1"].n == 4
 
 
+def test_rouge2_support_runs_in_the_harness_with_evidence(tmp_path: Path, summaries: dict[str, Path]) -> None:
+    task = {
+        "kind": "summarisation",
+        "dataset": {
+            "path": str(summaries["jsonl"]),
+            "columns": {"id": "doc_id", "input": "document", "reference": "summary"},
+            "limit": 3,
+        },
+        "metrics": ["rouge2_support"],
+        "system": {"type": "lead", "k": 1},
+        "bootstrap": {"n_resamples": 100},
+    }
+    lead = run(write_task(tmp_path, "support", task), tmp_path / "support")
+    # a lead sentence is copied from its source: fully supported, nothing below threshold
+    assert lead.metrics["rouge2_support"].value == pytest.approx(1.0)
+    assert lead.metrics["unsupported_sentence_rate"].value == 0.0
+    record = read_records(tmp_path / "support" / "predictions.jsonl")[0]
+    evidence = record["details"]["support_sentences"][0]
+    assert evidence["score"] == pytest.approx(1.0) and evidence["support"][0]["start"] == 0
+
+
 # --------------------------------------------------------------------------------------------- resume
 
 CALLS: list[list[str]] = []

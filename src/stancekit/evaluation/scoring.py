@@ -344,6 +344,50 @@ class FaithfulnessScorer(Scorer):
         return per_sample, {"faithfulness": out["faithfulness"]}
 
 
+class Rouge2SupportArgs(StrictModel):
+    window: int | None = Field(
+        default=None, ge=1, description="consecutive source sentences per window; null: the whole source"
+    )
+    threshold: float = Field(
+        default=0.325,
+        ge=0,
+        le=1,
+        description="a sentence below this is counted unsupported (chosen on FRANK validation, pooled)",
+    )
+
+
+@register_scorer
+class Rouge2SupportScorer(Scorer):
+    """The ROUGE-2 support floor (stancekit.summarise.grounding); per-sentence evidence goes to ``details``."""
+
+    name = "rouge2_support"
+    kind = "summarisation"
+    Args = Rouge2SupportArgs
+    needs_sources = True
+    needs_references = False
+    detail_keys = frozenset(["support_sentences"])
+    reported = (
+        ("rouge2_support", "ROUGE-2 support (mean over summaries of sentence-level support)", True),
+        ("unsupported_sentence_rate", "share of a summary's sentences below the support threshold", False),
+    )
+
+    def score(
+        self, args: Rouge2SupportArgs, batch: ScoringBatch, context: ScoringContext
+    ) -> tuple[dict, dict]:
+        out = _load("rouge2_support").compute(
+            predictions=batch.outputs, sources=batch.sources, window=args.window
+        )
+        per_sample = {
+            "rouge2_support": [float(v) for v in out["scores"]],
+            "unsupported_sentence_rate": [
+                sum(s["score"] < args.threshold for s in sentences) / len(sentences)
+                for sentences in out["sentences"]
+            ],
+            "support_sentences": out["sentences"],
+        }
+        return per_sample, _means(per_sample, ["rouge2_support", "unsupported_sentence_rate"])
+
+
 class StancePreservationArgs(StrictModel):
     classifier: str = Field(
         default="diplomatic-v1-minilm", description="speech-act classifier: a config name or YAML path"
