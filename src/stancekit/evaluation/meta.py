@@ -106,20 +106,29 @@ def best_threshold(scores: Sequence[float], human: Sequence[float]) -> float:
 FRANK_GROUPS = {"cnndm": "CNN/DM", "bbc": "XSum"}
 
 
+def _support_scores(metric: str, summaries: list[str], sources: list[str]) -> list[float]:
+    """One score per summary, higher meaning better supported, from a shipped metric's output."""
+    from stancekit.evaluation.metrics import load_metric
+
+    out = load_metric(metric).compute(predictions=summaries, sources=sources)
+    if "scores" in out:
+        return [float(v) for v in out["scores"]]
+    if metric == "faithfulness":  # flags: fewer unsupported numbers, names and sentences is better
+        keys = ("unsupported_numbers", "unsupported_entities", "unsupported_sentences")
+        return [-float(sum(len(out[k][i]) for k in keys)) for i in range(len(summaries))]
+    raise InputError(f"metric {metric!r} gives no per-summary support score.", fix="use rouge2_support.")
+
+
 def meta_evaluate_frank(path: str, metric: str = "rouge2_support") -> list[MetaEvaluation]:
     """Score FRANK's summaries with a shipped metric and measure its agreement with the annotators, pooled
     and per dataset. The threshold is chosen on the pooled set: FRANK validation is a development set."""
     import json
     from pathlib import Path
 
-    from stancekit.evaluation.metrics import load_metric
-
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     if not rows:
         raise InputError(f"{path} holds no rows.", fix="point at frank-validation.jsonl.")
-    scores = load_metric(metric).compute(
-        predictions=[r["summary"] for r in rows], sources=[r["article"] for r in rows]
-    )["scores"]
+    scores = _support_scores(metric, [r["summary"] for r in rows], [r["article"] for r in rows])
     human = [float(r["factuality"]) for r in rows]
     threshold = best_threshold(scores, human)
     results = [meta_evaluate(scores, human, threshold=threshold, group="pooled")]
