@@ -198,3 +198,9 @@ def test_stancekit_home_where_nothing_can_be_created(tmp_path, document):
     home = document / "home"  # below a file: can never be created
     result = run_cli("summarise", str(document), env={"STANCEKIT_HOME": str(home)})
     assert_clean_failure(result, f"STANCEKIT_HOME {home}", "is a file, not a directory", "STANCEKIT_HOME at")
+
+
+def test_evaluate_config_that_is_a_list(tmp_path):
+    path = tmp_path / "task.yaml"
+    path.write_text("- kind: summarisation\n")
+    assert_clean_failure(run_cli("evaluate", str(path)), f"{path}:1", "must be a mapping", "Fix:")
