@@ -157,6 +157,17 @@ def check_text(text: object, where: str = "input") -> str:
     return text
 
 
+def check_texts(texts: object, where: str = "input") -> list[str]:
+    """Validate a list of documents (a str alone is not one), every item checked before any is used."""
+    if isinstance(texts, str | bytes | bytearray) or not isinstance(texts, list | tuple):
+        raise InputError(
+            f"expected a list of str, got {type(texts).__name__}.",
+            where=where,
+            fix="pass a list of strings (decode bytes first, e.g. data.decode('utf-8')).",
+        )
+    return [check_text(t, where=f"{where} item {i}") for i, t in enumerate(texts)]
+
+
 def read_document(path: str | Path) -> str:
     """Read a UTF-8 text document from ``path`` (``-`` for standard input), refusing binary or empty files."""
     if str(path) == "-":
