@@ -32,9 +32,9 @@ def no_models(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("", "empty"),
         ("  \n", "empty"),
-        (["ok", ""], r"item 1: the text is empty"),
+        (["ok", ""], r"document 1: the text is empty"),
         (None, "got NoneType"),
-        ([None], "item 0: expected text as a str, got NoneType"),
+        ([None], "document 0: expected text as a str, got NoneType"),
         (42, "got int"),
         (b"bytes", "got bytes"),
     ],
