@@ -161,3 +161,46 @@ def test_analyse_unknown_mode_and_missing_file_exit_2(tmp_path):
     source.write_text(ARTICLE)
     assert run_cli("analyse", str(source), "--mode", "stanse").returncode == 2
     assert_clean_failure(run_cli("analyse", str(tmp_path / "nope.txt")), "file not found")
+
+
+# --------------------------------------------------------------------------------------------- output paths
+
+
+@pytest.fixture
+def document(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("The ministers met on Tuesday.")
+    return path
+
+
+def test_analyse_output_into_an_existing_directory(tmp_path, document):
+    result = run_cli("analyse", str(document), "-o", str(tmp_path))
+    assert_clean_failure(result, f"--output {tmp_path}", "is an existing directory", "Fix: name a file")
+
+
+def test_analyse_output_below_a_file(tmp_path, document):
+    result = run_cli("analyse", str(document), "-o", str(document / "out.md"))
+    assert_clean_failure(result, "cannot be created", "is a file, not a directory", "Fix:")
+
+
+def test_analyse_output_where_nothing_can_be_created(document):
+    result = run_cli("analyse", str(document), "-o", "/proc/stancekit-no-such/out.md")
+    assert_clean_failure(result, "cannot be written", "/proc", "Fix:")
+
+
+def test_evaluate_output_dir_that_is_an_existing_file(tmp_path, document):
+    result = run_cli("evaluate", "xsum-lead3", "--output-dir", str(document), "--no-progress")
+    assert_clean_failure(result, f"--output-dir {document}", "is an existing file", "Fix: remove or rename")
+    assert document.read_text() == "The ministers met on Tuesday."
+
+
+def test_stancekit_home_where_nothing_can_be_created(tmp_path, document):
+    home = document / "home"  # below a file: can never be created
+    result = run_cli("summarise", str(document), env={"STANCEKIT_HOME": str(home)})
+    assert_clean_failure(result, f"STANCEKIT_HOME {home}", "is a file, not a directory", "STANCEKIT_HOME at")
+
+
+def test_evaluate_config_that_is_a_list(tmp_path):
+    path = tmp_path / "task.yaml"
+    path.write_text("- kind: summarisation\n")
+    assert_clean_failure(run_cli("evaluate", str(path)), f"{path}:1", "must be a mapping", "Fix:")

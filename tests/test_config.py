@@ -77,3 +77,32 @@ def test_dotted_overrides_are_typed_and_nested():
 def test_overrides_apply_to_a_loaded_config():
     config = load_summariser_config(None, ["generation.num_beams=3", "batch_size=2"])
     assert config.generation.num_beams == 3 and config.batch_size == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "got", "line"),
+    [
+        ("# a comment\n- model: x\n- seed: 1\n", "a list", 2),
+        ("\n\njust a string\n", "a str", 3),
+        ("", "nothing (the file is empty)", 1),
+    ],
+)
+def test_yaml_that_is_not_a_mapping_names_file_and_line(tmp_path, text, got, line):
+    from stancekit.config import load_yaml
+    from stancekit.errors import ConfigError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="must be a mapping") as caught:
+        load_yaml(path)
+    assert f"{path}:{line}" in str(caught.value) and got in str(caught.value)
+
+
+def test_task_config_that_is_a_list_is_a_config_error_not_a_traceback(tmp_path):
+    from stancekit.errors import ConfigError
+    from stancekit.evaluation import load_task
+
+    path = tmp_path / "task.yaml"
+    path.write_text("- kind: summarisation\n")
+    with pytest.raises(ConfigError, match=r"task\.yaml:1: a config must be a mapping"):
+        load_task(path, ["seed=1"])

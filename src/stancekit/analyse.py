@@ -23,6 +23,7 @@ from stancekit.statements.analysed import (
 from stancekit.statements.statement import Speaker
 from stancekit.summarise.config import SummariserConfig
 from stancekit.summarise.summariser import Summariser, SummaryResult
+from stancekit.text import check_text
 
 if TYPE_CHECKING:
     from stancekit.statements.classifiers.base import Classifier
@@ -105,6 +106,7 @@ def analyse(
     """
     if mode not in ("plain", "stance"):
         raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
+    check_text(document, where="analyse()")  # before any model loads
     model = resolve_classifier(classifier)
     analysed = analyse_statements(document, classifier=model)
     result = None

@@ -148,9 +148,12 @@ def analyse(
 ) -> None:
     """Split a document into statements with speakers, label each by speech act, and summarise it."""
     from stancekit.analyse import analyse as run_analysis
+    from stancekit.io import check_output_path, write_atomic
     from stancekit.text import read_document
 
     text = read_document(path)
+    if output:
+        check_output_path(output, "file", what="--output")  # before any model loads
     analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier, mode=mode.value)
     if output_format is AnalysisFormat.json:
         rendered = analysis.to_json()
@@ -159,8 +162,6 @@ def analyse(
     else:
         rendered = None
     if output:
-        from stancekit.io import write_atomic
-
         write_atomic(output, rendered if rendered is not None else analysis.to_markdown())
         stderr.print(f"wrote {output}")
         return
@@ -267,7 +268,10 @@ def compare_command(
 ) -> None:
     """Paired test per metric between two runs: A - B, its bootstrap interval and p-value."""
     from stancekit.evaluation import compare_runs
+    from stancekit.io import check_output_path, write_atomic
 
+    if output:
+        check_output_path(output, "file", what="--output")
     comparison = compare_runs(
         run_a,
         run_b,
@@ -280,8 +284,6 @@ def compare_command(
     rendered = comparison.to_json() if output_json else comparison.to_markdown()
     print(rendered)
     if output:
-        from stancekit.io import write_atomic
-
         write_atomic(output, rendered)
 
 

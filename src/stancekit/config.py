@@ -152,15 +152,30 @@ def validate(cls: type[C], data: dict[str, Any], where: str = "config") -> C:
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML config file whose top level must be a mapping of keys; anything else is a ConfigError."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"is not valid UTF-8 (byte {error.start}).", where=str(path), fix="save the config as UTF-8."
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"not valid YAML: {getattr(error, 'problem', error)}", where=where) from None
     except OSError as error:
         raise ConfigError(f"cannot read config: {error.strerror}", where=str(path)) from None
-    return data or {}
+    if not isinstance(data, dict):
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        line = node.start_mark.line + 1 if node is not None else 1
+        got = "nothing (the file is empty)" if data is None else f"a {type(data).__name__}"
+        raise ConfigError(
+            f"a config must be a mapping of keys (key: value lines), but this YAML holds {got}.",
+            where=f"{path}:{line}",
+            fix="write the settings as key: value pairs at the top level, without a leading '- '.",
+        )
+    return data
 
 
 def load_config(cls: type[C], ref: str | Path, kind: str, overrides: list[str] | None = None) -> C:

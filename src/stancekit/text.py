@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from stancekit.errors import InputError
@@ -155,6 +156,17 @@ def check_text(text: object, where: str = "input") -> str:
             "the text is empty or only whitespace.", where=where, fix="pass a non-empty document."
         )
     return text
+
+
+def check_texts(texts: object, where: str = "input") -> list[str]:
+    """Validate a list of documents (a str alone is not one), every item checked before any is used."""
+    if isinstance(texts, str | bytes | bytearray) or not isinstance(texts, Sequence):
+        raise InputError(
+            f"expected a list of str, got {type(texts).__name__}.",
+            where=where,
+            fix="pass a list of strings (decode bytes first, e.g. data.decode('utf-8')).",
+        )
+    return [check_text(t, where=f"{where} document {i}") for i, t in enumerate(texts)]
 
 
 def read_document(path: str | Path) -> str:

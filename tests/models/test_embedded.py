@@ -82,3 +82,15 @@ def test_cli_summarises_the_seed_article(shared_dir):
     summary = result.stdout.decode().strip()
     assert 8 <= len(summary.split()) <= 90
     assert any(k in summary for k in ("ISIS", "Daesh", "coalition", "Coalition")), summary
+
+
+def test_a_home_that_cannot_be_created_fails_before_any_conversion_work(tmp_path, monkeypatch):
+    from stancekit.errors import InputError
+    from stancekit.models import embedded
+
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("STANCEKIT_HOME", str(tmp_path / "file" / "home"))
+    monkeypatch.setattr(embedded, "locate_file", lambda *a: pytest.fail("located pack files first"))
+    with pytest.raises(InputError, match=r"STANCEKIT_HOME .*home: cannot be created"):
+        embedded.ensure_converted(embedded.QWEN_CODER_05B, progress=False)
+    assert not (tmp_path / "file").is_dir()

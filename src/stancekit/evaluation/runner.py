@@ -89,8 +89,11 @@ def evaluate_task(
         resume: False discards the journal of an unfinished run and predicts everything again.
         progress: show a progress bar on stderr.
     """
+    from stancekit.io import check_output_path
+
     started = time.perf_counter()
     out = Path(output_dir) if output_dir is not None else default_output_dir(task)
+    check_output_path(out, "directory", what="--output-dir")  # before any data loads or prediction runs
     if config_path is not None:
         config_path = display_path(Path(config_path))
     system_key = task.system.check()  # fails fast on a missing config or predictions file

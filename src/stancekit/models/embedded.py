@@ -21,6 +21,7 @@ from pathlib import Path
 from platformdirs import user_cache_dir
 
 from stancekit.errors import IntegrityError, ModelUnavailableError
+from stancekit.io import check_output_path
 
 EMBEDDED_PREFIX = "embedded:"
 INSTALL_FIX = (
@@ -62,6 +63,22 @@ PACKS: dict[str, GgufPack | DirectoryPack] = {p.name: p for p in (QWEN_CODER_05B
 def stancekit_home() -> Path:
     """Where converted packs live: ``$STANCEKIT_HOME`` if set, else the platform's user cache directory."""
     return Path(os.environ.get("STANCEKIT_HOME") or user_cache_dir("stancekit")).expanduser()
+
+
+def check_home() -> Path:
+    """The home, checked to be a directory that exists or can be created and is writable.
+
+    Only a conversion needs this: a read-only home that already holds a converted pack loads as it is.
+    """
+    home = stancekit_home()
+    source = "STANCEKIT_HOME" if os.environ.get("STANCEKIT_HOME") else "stancekit's cache directory"
+    return check_output_path(
+        home,
+        "directory",
+        what=source,
+        fix="point STANCEKIT_HOME at a writable directory (it is created if missing), e.g. "
+        "export STANCEKIT_HOME=~/.cache/stancekit.",
+    )
 
 
 def is_embedded(ref: str) -> bool:
@@ -139,6 +156,7 @@ def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
     target = converted_dir(pack)
     if _marker(target).is_file():
         return target
+    check_home()  # before the lock and the minute of conversion: a home that cannot be created fails now
     parts = [locate_file(dist, rel) for dist, rel in pack.parts]
     with _exclusive_lock(target.with_suffix(".lock")):
         if _marker(target).is_file():  # another process finished while we waited

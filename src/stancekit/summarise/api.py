@@ -9,7 +9,7 @@ from typing import Any, Literal, overload
 from stancekit.errors import ConfigError
 from stancekit.summarise.config import SummariserConfig
 from stancekit.summarise.summariser import Summariser
-from stancekit.text import check_text
+from stancekit.text import check_text, check_texts
 
 
 @overload
@@ -50,8 +50,13 @@ def summarise(
     >>> summarise("The foreign ministers met on Tuesday and pledged ...")  # doctest: +SKIP
     'Foreign ministers pledged ...'
     """
-    if not isinstance(text_or_texts, str) and not isinstance(text_or_texts, Sequence):
-        check_text(text_or_texts)
+    # Every input is checked before the generator loads (tens of seconds) or any document is summarised.
+    if isinstance(text_or_texts, str):
+        check_text(text_or_texts, where="summarise()")
+    else:
+        text_or_texts = check_texts(text_or_texts, where="summarise()")
+    if mode not in ("plain", "stance"):
+        raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
     # Cheap to build per call: the model and tokenizer are cached per process by load_generator.
     summariser = Summariser(config, model=model, **generation)
     if mode == "stance":
@@ -59,7 +64,7 @@ def summarise(
 
         if isinstance(text_or_texts, str):
             return stance_summary(text_or_texts, summariser=summariser)
-        return [stance_summary(check_text(t), summariser=summariser) for t in text_or_texts]
+        return [stance_summary(t, summariser=summariser) for t in text_or_texts]
     if mode != "plain":
         raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
     return summariser(text_or_texts)

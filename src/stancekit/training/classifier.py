@@ -140,6 +140,9 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
             "lexicon needs no training.",
         )
     tc = config.training
+    from stancekit.io import check_output_path
+
+    check_output_path(resolve_path(tc.output_dir), "directory", what="training.output_dir")
     taxonomy = load_taxonomy(config.taxonomy)
     labels = taxonomy.substantive
     data = resolve_path(tc.data)

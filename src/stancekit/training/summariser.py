@@ -328,6 +328,11 @@ def train_summariser(config: TrainSummariserConfig, *, progress: bool = True) ->
     started = time.perf_counter()
     seconds: dict[str, float] = {}
     tc, sc = config.training, config.summariser
+    from stancekit.io import check_output_path
+
+    check_output_path(Path(tc.output_dir), "directory", what="training.output_dir")
+    if tc.checkpoint_dir:
+        check_output_path(Path(tc.checkpoint_dir), "directory", what="training.checkpoint_dir")
 
     # 1-2. data, tokenizer, lengths: every data error surfaces here, before a model is loaded
     data_path = _resolve_input(config.data.path)

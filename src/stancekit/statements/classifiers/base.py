@@ -101,6 +101,11 @@ def texts_of(items: str | Statement | Sequence[str | Statement]) -> list[str]:
     """Validate input into a list of non-empty strings; empty or non-text items raise InputError."""
     if isinstance(items, (str, Statement)):
         items = [items]
+    if not isinstance(items, Sequence) or isinstance(items, (bytes, bytearray)):
+        raise InputError(
+            f"expected a str, a Statement or a list of them, got {type(items).__name__}.",
+            fix="pass str, list[str] or list[Statement] (decode bytes first).",
+        )
     texts = []
     for i, item in enumerate(items):
         text = item.text if isinstance(item, Statement) else item
