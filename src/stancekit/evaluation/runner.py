@@ -57,6 +57,7 @@ from stancekit.evaluation.scoring import (
 )
 from stancekit.evaluation.systems import Prediction, System, build_system
 from stancekit.evaluation.task import TaskConfig, display_path
+from stancekit.io import check_output_path
 
 DEFAULT_RUNS_DIR = Path("runs") / "eval"
 
@@ -89,8 +90,6 @@ def evaluate_task(
         resume: False discards the journal of an unfinished run and predicts everything again.
         progress: show a progress bar on stderr.
     """
-    from stancekit.io import check_output_path
-
     started = time.perf_counter()
     out = Path(output_dir) if output_dir is not None else default_output_dir(task)
     check_output_path(out, "directory", what="--output-dir")  # before any data loads or prediction runs

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from stancekit.errors import ConfigError
 from stancekit.evaluation.classification import ClassificationScores
+from stancekit.io import check_output_path
 from stancekit.statements.classifiers.config import LoraSettings
 from stancekit.training.environment import library_versions
 from stancekit.training.model_cards import classifier_model_card
@@ -140,8 +141,6 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
             "lexicon needs no training.",
         )
     tc = config.training
-    from stancekit.io import check_output_path
-
     check_output_path(resolve_path(tc.output_dir), "directory", what="training.output_dir")
     taxonomy = load_taxonomy(config.taxonomy)
     labels = taxonomy.substantive

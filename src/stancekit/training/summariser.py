@@ -44,6 +44,7 @@ from stancekit.config import (
     validate,
 )
 from stancekit.errors import ConfigError, ModelUnavailableError
+from stancekit.io import check_output_path
 from stancekit.summarise.backends import release_models
 from stancekit.summarise.config import GenerationSettings, SummariserConfig
 from stancekit.summarise.data import SummaryPair, read_summary_pairs
@@ -328,8 +329,6 @@ def train_summariser(config: TrainSummariserConfig, *, progress: bool = True) ->
     started = time.perf_counter()
     seconds: dict[str, float] = {}
     tc, sc = config.training, config.summariser
-    from stancekit.io import check_output_path
-
     check_output_path(Path(tc.output_dir), "directory", what="training.output_dir")
     if tc.checkpoint_dir:
         check_output_path(Path(tc.checkpoint_dir), "directory", what="training.checkpoint_dir")
