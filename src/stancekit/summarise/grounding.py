@@ -18,12 +18,11 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
 from stancekit.errors import InputError
-from stancekit.text import check_text, ngrams, sentence_spans, words
+from stancekit.text import check_text, check_texts, ngrams, sentence_spans, words
 
 
 class Span(BaseModel):
@@ -102,19 +101,10 @@ def rouge2_support(
 
 def check_pairs(summaries: object, sources: object) -> tuple[list[str], list[str]]:
     """Validate aligned lists of summaries and sources before any scoring: lists of non-empty strings, same length."""
-    for name, value in (("predictions", summaries), ("sources", sources)):
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            raise InputError(
-                f"{name} must be a list of strings, got {type(value).__name__}.",
-                fix=f"pass {name}=[...], one string per summary.",
-            )
-    assert isinstance(summaries, Sequence) and isinstance(sources, Sequence)
+    summaries, sources = check_texts(summaries, where="predictions"), check_texts(sources, where="sources")
     if len(summaries) != len(sources):
         raise InputError(
             f"{len(summaries)} summaries but {len(sources)} sources.",
             fix="pass one source per summary, in the same order.",
         )
-    for i, (summary, source) in enumerate(zip(summaries, sources, strict=True)):
-        check_text(summary, where=f"predictions[{i}]")
-        check_text(source, where=f"sources[{i}]")
-    return list(summaries), list(sources)
+    return summaries, sources
