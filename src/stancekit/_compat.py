@@ -48,7 +48,21 @@ MOVED: dict[str, tuple[str, ...]] = {
 }
 
 
-class MovedModule(types.ModuleType):
+def find_in(homes: tuple[str, ...], module_name: str, name: str) -> Any:
+    """``name`` from the first of ``homes`` (module paths, imported on demand) that has it."""
+    for home in homes:
+        module = importlib.import_module(home)
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
+
+
+class MovedModule(_CallableModule):
     """A flat-layout module: each attribute is looked up in the modules that hold it now.
 
     ``stancekit.classify`` and ``stancekit.segment`` were both a module and a function of the same name, so
@@ -58,19 +72,7 @@ class MovedModule(types.ModuleType):
     __homes__: tuple[str, ...] = ()
 
     def __getattr__(self, name: str) -> Any:
-        for home in self.__homes__:
-            module = importlib.import_module(home)
-            if hasattr(module, name):
-                return getattr(module, name)
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
-
-
-class _CallableModule(types.ModuleType):
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
+        return find_in(self.__homes__, self.__name__, name)
 
 
 def make_callable(module_name: str) -> None:

@@ -7,15 +7,12 @@ scripts/train_*.py are thin shells over these modules.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from stancekit._compat import find_in
 
 _HOMES = ("stancekit.training.classifier", "stancekit.statements.classifiers.config")
 
 
 def __getattr__(name: str) -> Any:
-    for home in _HOMES:
-        module = importlib.import_module(home)
-        if hasattr(module, name):
-            return getattr(module, name)
-    raise AttributeError(f"module 'stancekit.training' has no attribute {name!r}")
+    return find_in(_HOMES, __name__, name)
