@@ -28,7 +28,7 @@ from stancekit.summarise.chunking import Chunk, line_spans, pack_spans
 from stancekit.summarise.config import TRAINED_CONFIG, SummariserConfig, load_summariser_config
 from stancekit.summarise.copy_guard import SourceNgramBlocker, WordStarts
 from stancekit.summarise.prompt import build_prompt
-from stancekit.text import check_text, copy_rate, sentence_spans
+from stancekit.text import check_texts, copy_rate, sentence_spans
 
 
 class SummaryResult(BaseModel):
@@ -241,11 +241,7 @@ class Summariser:
 
     def summarise_many(self, documents: Sequence[str]) -> list[SummaryResult]:
         """Summarise ``documents`` with metadata; all documents' chunks are batched together."""
-        if isinstance(documents, str) or not isinstance(documents, Sequence):
-            raise InputError(
-                f"expected a list of documents, got {type(documents).__name__}.", fix="pass a list of str."
-            )
-        states = [_DocState(check_text(d, where=f"document {i}")) for i, d in enumerate(documents)]
+        states = [_DocState(text) for text in check_texts(documents, where="summarise_many()")]
         started = time.perf_counter()
         pending = [(i, state.text, False) for i, state in enumerate(states)]
         while pending:  # one pass per map-reduce level; most documents finish in the first
