@@ -1,0 +1,124 @@
+"""A small corpus run directory in the run-table contract, built from real statement analysis.
+
+Statements come from ``analyse_statements`` with the lexicon classifier (no model to load); each summary is
+two of the document's sentences reworded, and its support spans come from ``summarise.grounding``, so the
+citations are real. The statements table is written as a directory of two parts, as the corpus runner does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DOCUMENTS = {
+    "doc-a": (
+        "2025-01-14",
+        "The foreign ministers met on Tuesday and condemned the attack on the convoy. "
+        '"We will send two ships next month," said John Godfrey, the acting envoy. '
+        "The council urged both sides to show restraint. "
+        "Officials expressed condolences to the families of the victims.",
+        "The ministers condemned the attack on the convoy. Godfrey said two ships will be sent next month.",
+    ),
+    "doc-b": (
+        "2025-02-03",
+        "The government denied the report and said the ceasefire was holding. "
+        '"The group could regroup in the border areas," warned Halima Warsame, the deputy secretary-general. '
+        "Relief agencies said they would deliver food and medicine next week. "
+        "The minister condemned the shelling of the hospital.",
+        "Warsame warned the group could regroup in the border areas. Agencies will deliver food next week.",
+    ),
+    "doc-c": (
+        "2025-03-21",
+        "The envoy called on all parties to return to the talks. "
+        '"We support the mediation effort," said Maria Lopez, the foreign minister. '
+        "The ministers pledged to fund the patrol for three years. "
+        "The weather in the capital was mild.",
+        "Lopez said they support the mediation effort. The ministers pledged to fund the patrol.",
+    ),
+}
+
+
+def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True) -> Path:
+    """Write ``documents.parquet``, ``statements.parquet/part-*.parquet`` and ``manifest.json`` under
+    ``directory`` (created) and return it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from stancekit.statements.analysed import analyse_statements
+    from stancekit.statements.classifiers import load_classifier
+    from stancekit.summarise.grounding import rouge2_support
+
+    classifier = load_classifier("lexicon")
+    directory.mkdir(parents=True, exist_ok=True)
+    documents, parts = [], []
+    for doc_id, (date, text, summary) in DOCUMENTS.items():
+        statements = analyse_statements(text, classifier=classifier)
+        sentences = None
+        if summaries:
+            support = rouge2_support(summary, text)
+            sentences = [
+                {
+                    "text": s.text,
+                    "consistency": s.score,
+                    "flagged": s.score < 0.5,
+                    "support": [{"start": span.start, "end": span.end} for span in s.support],
+                }
+                for s in support.sentences
+            ]
+        documents.append(
+            {
+                "id": doc_id,
+                "date": date if dates else None,
+                "summary": summary if summaries else None,
+                "summary_sentences": sentences,
+                "n_statements": len(statements),
+                "language_warning": None,
+                "timings": {"statements_s": 0.01, "summary_s": 0.0},
+            }
+        )
+        parts.append(
+            [
+                {
+                    "document_id": doc_id,
+                    "index": i,
+                    "start": s.start,
+                    "end": s.end,
+                    "text": s.text,
+                    "kind": s.kind,
+                    "speaker": s.speaker.model_dump() if s.speaker else None,
+                    "target": None,
+                    "labels": s.labels,
+                    "scores": list(s.scores.items()),
+                }
+                for i, s in enumerate(statements)
+            ]
+        )
+    statement_schema = pa.schema(
+        [
+            ("document_id", pa.string()),
+            ("index", pa.int64()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("text", pa.string()),
+            ("kind", pa.string()),
+            ("speaker", pa.struct([("name", pa.string()), ("role", pa.string())])),
+            ("target", pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])),
+            ("labels", pa.list_(pa.string())),
+            ("scores", pa.map_(pa.string(), pa.float64())),
+        ]
+    )
+    pq.write_table(pa.Table.from_pylist(documents), directory / "documents.parquet")
+    statements_dir = directory / "statements.parquet"
+    statements_dir.mkdir(exist_ok=True)
+    # two shards: the first document, then the rest
+    for n, rows in enumerate([parts[0], [r for p in parts[1:] for r in p]]):
+        pq.write_table(
+            pa.Table.from_pylist(rows, schema=statement_schema), statements_dir / f"part-{n}.parquet"
+        )
+    manifest = {
+        "counts": {"documents": len(documents) + 1, "statements": sum(map(len, parts)), "failed": 1},
+        "failed": [{"id": "doc-empty", "reason": "empty document"}],
+        "models": {"classifier": classifier.name},
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return directory
