@@ -54,7 +54,9 @@ def test_page_highlights_every_statement_and_links_citations(analysis: Analysis)
     spans = page.with_class("statement")
     assert len(spans) == len(analysis.statements)
     assert [s["data-labels"].split() for s in spans] == [s.labels for s in analysis.statements]
-    legend = {a["data-label"] for a in page.with_class("legend-item")}
+    legend_items = [a["data-label"] for a in page.with_class("legend-item")]
+    legend = set(legend_items)
+    assert len(legend_items) == len(legend)
     assert {label for s in analysis.statements for label in s.labels} <= legend
     text = "".join(page.text)
     for s in analysis.statements:

@@ -29,10 +29,10 @@ def render_analysis_html(analysis: Analysis, document: str) -> str:
             fix="pass the text the analysis was run on.",
         )
     statements = sorted(analysis.statements, key=lambda s: s.start)
-    labels: list[str] = []
+    seen: dict[str, None] = {}  # taxonomy order (the score maps'), the fallback last
     for s in statements:
-        labels += [label for label in [*s.scores, *s.labels] if label not in labels]
-    labels.sort(key=lambda label: label == FALLBACK)
+        seen.update(dict.fromkeys([*s.scores, *s.labels]))
+    labels = sorted(seen, key=lambda label: label == FALLBACK)
     colours = label_colours(labels, FALLBACK)
     pieces: list[dict[str, Any]] = []
     cursor = 0

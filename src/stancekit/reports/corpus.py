@@ -69,7 +69,7 @@ def build_report(run: str | Path | RunTables) -> CorpusReport:
         failed=tables.failed,
         models=tables.model_ids(),
         labels=ordered,
-        colours=label_colours(ordered, FALLBACK),
+        colours=label_colours(labels, FALLBACK),  # taxonomy order: the same colours as the analysis page
         label_counts={label: counts[label] for label in ordered},
         speakers=_speakers(statements, ordered),
         unattributed=int(sum(s is None or not s.get("name") for s in statements["speaker"])),
