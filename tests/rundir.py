@@ -41,9 +41,6 @@ DOCUMENTS = {
 def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True) -> Path:
     """Write ``documents.parquet``, ``statements.parquet/part-*.parquet`` and ``manifest.json`` under
     ``directory`` (created) and return it."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from stancekit.statements.analysed import analyse_statements
     from stancekit.statements.classifiers import load_classifier
     from stancekit.summarise.grounding import rouge2_support
@@ -93,6 +90,21 @@ def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True
                 for i, s in enumerate(statements)
             ]
         )
+    manifest = {
+        "counts": {"documents": len(documents) + 1, "statements": sum(map(len, parts)), "failed": 1},
+        "failed": [{"id": "doc-empty", "reason": "empty document"}],
+        "models": {"classifier": classifier.name},
+    }
+    # two shards: the first document, then the rest
+    return write_tables(directory, documents, [parts[0], [r for p in parts[1:] for r in p]], manifest)
+
+
+def write_tables(directory: Path, documents: list[dict], shards: list[list[dict]], manifest: dict) -> Path:
+    """Write rows in the run-table contract: the documents, one statements part per shard, the manifest."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    directory.mkdir(parents=True, exist_ok=True)
     statement_schema = pa.schema(
         [
             ("document_id", pa.string()),
@@ -110,15 +122,56 @@ def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True
     pq.write_table(pa.Table.from_pylist(documents), directory / "documents.parquet")
     statements_dir = directory / "statements.parquet"
     statements_dir.mkdir(exist_ok=True)
-    # two shards: the first document, then the rest
-    for n, rows in enumerate([parts[0], [r for p in parts[1:] for r in p]]):
+    for n, rows in enumerate(shards):
         pq.write_table(
             pa.Table.from_pylist(rows, schema=statement_schema), statements_dir / f"part-{n}.parquet"
         )
-    manifest = {
-        "counts": {"documents": len(documents) + 1, "statements": sum(map(len, parts)), "failed": 1},
-        "failed": [{"id": "doc-empty", "reason": "empty document"}],
-        "models": {"classifier": classifier.name},
-    }
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return directory
+
+
+# The label each synthetic statement's gold has when its score reaches this cut (the model's threshold is
+# 0.5), so the run over-predicts each label in a known way.
+GOLD_CUTS = {"commitment": 0.7, "condemnation": 0.6, "call_to_action": 0.8}
+
+
+def build_synthetic_run(directory: Path, n: int = 400, seed: int = 0) -> tuple[Path, dict[str, list[str]]]:
+    """A run of ``n`` synthetic statements over the diplomatic-v1 labels with continuous scores (predicted:
+    score >= 0.5) and the gold labels a perfect annotator would give (score >= GOLD_CUTS, else ``other``).
+    Returns the directory and ``{statement id: gold labels}``."""
+    import numpy as np
+
+    from stancekit.statements.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy("diplomatic-v1")
+    rng = np.random.default_rng(seed)
+    rows, gold, documents = [], {}, []
+    for i in range(n):
+        doc = f"d{i // 10}"
+        if i % 10 == 0:
+            documents.append({"id": doc, "date": f"2025-{1 + (i // 10) % 12:02d}-01", "summary": None})
+        # skewed scores: most statements score low on most labels, a few labels are rare
+        scores = {label: float(rng.random() ** (2 + 2 * j)) for j, label in enumerate(taxonomy.substantive)}
+        predicted = [label for label, s in scores.items() if s >= 0.5] or [taxonomy.fallback]
+        truth = [label for label, s in scores.items() if s >= GOLD_CUTS.get(label, 0.5)] or [
+            taxonomy.fallback
+        ]
+        scores[taxonomy.fallback] = 1 - max(scores.values())
+        rows.append(
+            {
+                "document_id": doc,
+                "index": i % 10,
+                "start": 0,
+                "end": 1,
+                "text": f"statement {i}",
+                "kind": "sentence",
+                "speaker": {"name": f"speaker {i % 7}", "role": None},
+                "target": None,
+                "labels": predicted,
+                "scores": list(scores.items()),
+            }
+        )
+        gold[f"{doc}#{i % 10}"] = truth
+    manifest = {"counts": {"documents": len(documents), "statements": n}, "models": {"classifier": "lexicon"}}
+    half = n // 2
+    return write_tables(directory, documents, [rows[:half], rows[half:]], manifest), gold
