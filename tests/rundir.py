@@ -38,18 +38,20 @@ DOCUMENTS = {
 }
 
 
-def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True) -> Path:
+def build_run_dir(
+    directory: Path, *, dates: bool = True, summaries: bool = True, classifier: str = "lexicon"
+) -> Path:
     """Write ``documents.parquet``, ``statements.parquet/part-*.parquet`` and ``manifest.json`` under
     ``directory`` (created) and return it."""
     from stancekit.statements.analysed import analyse_statements
     from stancekit.statements.classifiers import load_classifier
     from stancekit.summarise.grounding import rouge2_support
 
-    classifier = load_classifier("lexicon")
+    model = load_classifier(classifier)
     directory.mkdir(parents=True, exist_ok=True)
     documents, parts = [], []
     for doc_id, (date, text, summary) in DOCUMENTS.items():
-        statements = analyse_statements(text, classifier=classifier)
+        statements = analyse_statements(text, classifier=model)
         sentences = None
         if summaries:
             support = rouge2_support(summary, text)
@@ -93,7 +95,7 @@ def build_run_dir(directory: Path, *, dates: bool = True, summaries: bool = True
     manifest = {
         "counts": {"documents": len(documents) + 1, "statements": sum(map(len, parts)), "failed": 1},
         "failed": [{"id": "doc-empty", "reason": "empty document"}],
-        "models": {"classifier": classifier.name},
+        "models": {"classifier": model.name},
     }
     # two shards: the first document, then the rest
     return write_tables(directory, documents, [parts[0], [r for p in parts[1:] for r in p]], manifest)

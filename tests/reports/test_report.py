@@ -133,3 +133,22 @@ def test_cli_report(tmp_path: Path, run_dir: Path) -> None:
     result = run_cli("report", str(run_dir))
     assert result.returncode == 0, result.stderr.decode()
     assert "report.html" in result.stderr.decode()
+
+
+def test_statements_as_one_file_and_an_empty_run(tmp_path: Path, run_dir: Path) -> None:
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    single = tmp_path / "single"
+    single.mkdir()
+    shutil.copy(run_dir / "documents.parquet", single / "documents.parquet")
+    pq.write_table(pq.read_table(run_dir / "statements.parquet"), single / "statements.parquet")
+    assert build_report(single).label_counts == build_report(run_dir).label_counts
+
+    from tests.rundir import write_tables
+
+    empty = write_tables(tmp_path / "empty", [{"id": "d0", "date": None, "summary": None}], [[]], {})
+    write_report(empty)
+    html = (empty / "report.html").read_text()
+    assert "0 statements" in html and "No statement names its speaker" in html

@@ -50,7 +50,6 @@ def sample_for_annotation(
     run_dir: str | Path,
     n: int = 200,
     output: str | Path | None = None,
-    *,
     show_predictions: bool = False,
     seed: int = 0,
 ) -> dict[str, Any]:
