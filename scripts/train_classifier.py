@@ -3,11 +3,17 @@
     python scripts/train_classifier.py --config configs/classifier/diplomatic-v1-minilm.yaml \
         [training.learning_rate=1e-4 training.seeds=[13,14] ...]
 
+Several processes (DDP; on CPU over gloo). On a machine without GPUs, accelerate starts several processes only
+with --multi_gpu (plain `--num_processes 2` runs one):
+
+    accelerate launch --multi_gpu --num_processes 2 scripts/train_classifier.py --config ...
+
 Dotted overrides change any config key. Prints dev/test macro-F1 and where the classifier was written.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -31,12 +37,19 @@ def main(
     progress: Annotated[bool, typer.Option(help="show the Trainer's progress bar")] = True,
 ) -> None:
     console = Console()
+    if "ACCELERATE_USE_CPU" in os.environ and "WORLD_SIZE" not in os.environ:
+        console.print(
+            "[dim]note: accelerate launch started one process; without GPUs it starts several only with "
+            "--multi_gpu (they then train on CPU over gloo).[/dim]"
+        )
     try:
         cfg = load_classifier_config(config, overrides)
         result = train_classifier(cfg, progress=progress)
     except StancekitError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
+    if os.environ.get("RANK", "0") != "0":
+        return  # every process has the result; rank 0 reports it
     table = Table(title=f"{cfg.name} ({result.format}, seed {result.seed})")
     table.add_column("label")
     table.add_column("dev F1", justify="right")
@@ -50,6 +63,7 @@ def main(
     console.print(table)
     for run in result.runs:
         console.print(f"seed {run.seed}: dev macro-F1 {run.dev_macro_f1:.3f}, {run.train_seconds:.0f} s")
+    console.print(f"processes: {os.environ.get('WORLD_SIZE', '1')}")
     console.print(f"wrote {result.output_dir} ({result.weights_bytes / 1e6:.2f} MB of safetensors)")
 
 

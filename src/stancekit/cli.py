@@ -39,6 +39,15 @@ class AnalysisFormat(str, Enum):
     markdown = "markdown"
 
 
+class AnalyseFormat(str, Enum):
+    """analyse's formats: classify's, plus a static HTML page of the document."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
 class SummaryMode(str, Enum):
     plain = "plain"
     stance = "stance"
@@ -133,7 +142,7 @@ def _labels_cell(labels: list[str], scores: dict[str, float]) -> str:
 @app.command()
 def analyse(
     path: Annotated[str, typer.Argument(help="Text file to analyse, or - for standard input.")],
-    output_format: Annotated[AnalysisFormat, typer.Option("--format", "-f")] = AnalysisFormat.table,
+    output_format: Annotated[AnalyseFormat, typer.Option("--format", "-f")] = AnalyseFormat.table,
     summary: Annotated[
         bool, typer.Option("--summary/--no-summary", help="Also summarise the document.")
     ] = True,
@@ -155,10 +164,14 @@ def analyse(
     if output:
         check_output_path(output, "file", what="--output")  # before any model loads
     analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier, mode=mode.value)
-    if output_format is AnalysisFormat.json:
+    if output_format is AnalyseFormat.json:
         rendered = analysis.to_json()
-    elif output_format is AnalysisFormat.markdown:
+    elif output_format is AnalyseFormat.markdown:
         rendered = analysis.to_markdown()
+    elif output_format is AnalyseFormat.html:
+        from stancekit.reports import render_analysis_html
+
+        rendered = render_analysis_html(analysis, text)
     else:
         rendered = None
     if output:
@@ -191,6 +204,19 @@ def _print_analysis_table(analysis) -> None:
         )
         table.add_row(str(i), speaker, _labels_cell(s.labels, s.scores), escape(s.text))
     stdout.print(table)
+
+
+@app.command("report")
+def report_command(
+    run_dir: Annotated[
+        str, typer.Argument(help="A corpus run directory (the --output-dir of `stancekit corpus`).")
+    ],
+) -> None:
+    """Write DIR/report.html, DIR/report.md and PNG plots from a corpus run's tables."""
+    from stancekit.reports import write_report
+
+    written = write_report(run_dir)
+    stderr.print(f"wrote {', '.join(str(path) for path in written)}")
 
 
 # --------------------------------------------------------------------------------------------- evaluation

@@ -81,13 +81,15 @@ def check_output_path(
     return target
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and an atomic rename."""
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write ``text`` (str as UTF-8, or bytes, e.g. a PNG) to ``path`` through a temporary file in the same
+    directory and an atomic rename."""
     target = check_output_path(path, "file")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else "utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -369,3 +369,15 @@ def test_another_label_set_trains_without_code_changes(tiny_bert: Path, tmp_path
     assert result.dev.labels == ["praise", "blame", "neither"]
     predictions = build_classifier(config).predict(["The mayor praised the crews."])
     assert set(predictions[0].scores) == {"praise", "blame", "neither"}
+
+
+def test_config_thresholds_replace_the_classifier_own() -> None:
+    """`thresholds:` in a classifier config (as `stancekit corpus validate` writes) decide the labels."""
+    config = load_classifier_config("lexicon")
+    labels = build_classifier(config).labels
+    text = "The ministers condemned the attack."
+    assert "condemnation" in build_classifier(config).predict([text])[0].labels  # one cue: score 0.5
+    strict = config.model_copy(update={"thresholds": dict.fromkeys(labels, 0.6)})
+    assert build_classifier(strict).predict([text])[0].labels == ["other"]
+    with pytest.raises(ConfigError, match=r"missing \['commitment'"):
+        build_classifier(config.model_copy(update={"thresholds": {"praise": 0.5}}))

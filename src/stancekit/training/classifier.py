@@ -9,6 +9,11 @@ Recipe, top to bottom (:func:`train_classifier`):
 3. save the kept model with ``save_pretrained`` (safetensors) plus ``label_map.json``, ``thresholds.json``,
    ``taxonomy.json``, ``training.json``, and a generated model card ``README.md`` with dev and test scores.
 
+Several processes (``accelerate launch --multi_gpu --num_processes 2 scripts/train_classifier.py ...``; on a
+machine without GPUs this is DDP on CPU over gloo) train one model together: ``training.batch_size`` stays the
+global batch (each process takes its share), every process scores dev the same way, and only rank 0 writes the
+directory, then hands its result to the others.
+
 The fallback label (``other``) has no output: it is assigned when no label reaches its threshold.
 
 Example:
@@ -168,7 +173,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
             output_dir=str(staging / "trainer"),
             num_train_epochs=tc.epochs,
             learning_rate=tc.learning_rate,
-            per_device_train_batch_size=tc.batch_size,
+            per_device_train_batch_size=max(1, tc.batch_size // _world_size()),  # batch_size is global
             weight_decay=tc.weight_decay,
             warmup_steps=tc.warmup_ratio,  # transformers 5: a float below 1 is a ratio of all steps
             lr_scheduler_type="linear",
@@ -182,6 +187,10 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
             disable_tqdm=not progress,
             use_cpu=device == "cpu",
             dataloader_num_workers=0,
+            ddp_find_unused_parameters=False,  # every trainable weight is used, full or LoRA
+            # The head's BCE loss is a per-batch mean that ignores num_items_in_batch, so the token-count
+            # rescaling (loss x processes) would double the gradient under DDP; DDP's own averaging is right.
+            average_tokens_across_devices=False,
         )
         trainer = Trainer(
             model=model,
@@ -220,6 +229,8 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
             torch.cuda.empty_cache()
 
     assert best is not None
+    if _rank() != 0:
+        return _shared_result(None)  # rank 0 writes the directory; the others wait for its result
     _, seed, (model, thresholds, log_history) = best
     if staging.exists():
         shutil.rmtree(staging)
@@ -244,6 +255,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
         "classifier_config": config.model_dump(mode="json"),
         "config_fingerprint": config.fingerprint(),
         "seed": seed,
+        "processes": _world_size(),
         "runs": [r.model_dump() for r in runs],
         "log_history": log_history,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -287,6 +299,31 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     if output.exists():
         shutil.rmtree(output)
     staging.rename(output)
+    return _shared_result(result)
+
+
+def _world_size() -> int:
+    """Processes training together (torchrun/accelerate set WORLD_SIZE; 1 when run plainly)."""
+    import os
+
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def _rank() -> int:
+    import torch.distributed as dist
+
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def _shared_result(result: TrainingResult | None) -> TrainingResult:
+    """Rank 0's result on every process (a no-op in a single process)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        box = [result]
+        dist.broadcast_object_list(box, src=0)
+        result = box[0]
+    assert result is not None
     return result
 
 

@@ -27,6 +27,8 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from stancekit.errors import ConfigError
 from stancekit.statements.classifiers.base import (
     Classification,
@@ -55,7 +57,22 @@ from stancekit.statements.taxonomy import load_taxonomy
 
 
 def build_classifier(config: ClassifierConfig) -> Classifier:
-    """Instantiate the classifier a validated config describes."""
+    """Instantiate the classifier a validated config describes (with its ``thresholds:`` when given)."""
+    classifier = _build(config)
+    if config.thresholds is not None:
+        missing = [label for label in classifier.labels if label not in config.thresholds]
+        extra = [label for label in config.thresholds if label not in classifier.labels]
+        if missing or extra:
+            raise ConfigError(
+                f"classifier {config.name!r}: `thresholds:` must give exactly the labels {classifier.labels} "
+                f"(missing {missing}, unknown {extra}).",
+                fix="give one threshold per substantive label (the fallback label has none).",
+            )
+        classifier.thresholds = np.asarray([config.thresholds[label] for label in classifier.labels])
+    return classifier
+
+
+def _build(config: ClassifierConfig) -> Classifier:
     common = {"batch_size": config.batch_size, "max_length": config.max_length, "stride": config.stride}
     if config.kind == "fine_tuned":
         assert config.weights is not None

@@ -122,6 +122,11 @@ class ClassifierConfig(StrictModel):
     max_length: int = Field(default=256, ge=8, description="Encoder window in tokens at prediction time.")
     stride: int = Field(default=32, ge=0, description="Tokens shared by consecutive windows of a long text.")
     device: str = Field(default="auto", description="'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:1'.")
+    thresholds: dict[str, float] | None = Field(
+        default=None,
+        description="Per-label decision thresholds replacing the classifier's own (one per substantive label), "
+        "e.g. recalibrated on a user's corpus by `stancekit corpus validate`.",
+    )
     zero_shot: ZeroShotSettings | None = None
     lexicon: LexiconSettings | None = None
     training: TrainConfig | None = None

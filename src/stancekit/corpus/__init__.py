@@ -1,0 +1,1 @@
+"""Corpus scale: analyse many documents into tables of statements and summaries, and check them."""
