@@ -326,6 +326,12 @@ def reproduce_command(
         raise typer.Exit(1)
 
 
+INTERRUPTED = (
+    "interrupted: outputs are only written when a command finishes, so nothing half-done was left; "
+    "run the same command again (evaluate and corpus runs resume where they stopped)."
+)
+
+
 def main() -> None:
     """Entry point: run the app, mapping stancekit's errors to exit status 2 without a traceback.
 
@@ -338,8 +344,12 @@ def main() -> None:
         stderr.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
-        stderr.print("interrupted")
+        stderr.print(INTERRUPTED, highlight=False)
         sys.exit(130)
+    except SystemExit as exit_:
+        if exit_.code == 130:  # typer turns Ctrl-C inside a command into a silent exit 130
+            stderr.print(INTERRUPTED, highlight=False)
+        raise
 
 
 if __name__ == "__main__":
