@@ -37,6 +37,13 @@ def main(
     except StancekitError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        console.print(
+            "interrupted: the classifier is written only when training finishes, so nothing half-trained was "
+            "left; run the same command again to train from the start.",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     table = Table(title=f"{cfg.name} ({result.format}, seed {result.seed})")
     table.add_column("label")
     table.add_column("dev F1", justify="right")
