@@ -73,9 +73,11 @@ def summarise(
 ) -> None:
     """Summarise a document abstractively (default: the embedded Qwen pack, offline)."""
     from stancekit.summarise.summariser import Summariser
-    from stancekit.text import read_document
+    from stancekit.text import language_warning, read_document
 
     text = read_document(path)
+    if (warning := language_warning(text)) is not None:  # also in the result's metadata (--format json)
+        stderr.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     generation = {"max_new_tokens": max_new_tokens} if max_new_tokens is not None else {}
     summariser = Summariser(config, model=model, overrides=overrides, **generation)
     if mode is SummaryMode.stance:
@@ -155,6 +157,8 @@ def analyse(
     if output:
         check_output_path(output, "file", what="--output")  # before any model loads
     analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier, mode=mode.value)
+    for warning in analysis.warnings:
+        stderr.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     if output_format is AnalysisFormat.json:
         rendered = analysis.to_json()
     elif output_format is AnalysisFormat.markdown:
