@@ -244,7 +244,7 @@ def test_an_old_marker_without_a_manifest_is_checked_and_upgraded(fake):
     assert len(calls) == 2 and embedded.cache_damage(target) is None
 
 
-def test_damage_that_cannot_be_repaired_names_the_file_and_how_to_clear_it(fake, monkeypatch):
+def test_damage_that_cannot_be_repaired_names_the_file_and_how_to_clear_it(fake, monkeypatch, capsys):
     pack, _ = fake
     target = embedded.ensure_converted(pack, progress=False)
     (target / "model.safetensors").write_bytes(b"\x00" * 12)
@@ -258,6 +258,7 @@ def test_damage_that_cannot_be_repaired_names_the_file_and_how_to_clear_it(fake,
     message = str(caught.value)
     assert f"{target / 'model.safetensors'} has 12 bytes" in message
     assert f"rm -rf '{target}'" in message and "STANCEKIT_HOME" in message
+    assert "converting the pack again" not in capsys.readouterr().err  # it promises nothing it cannot do
 
 
 # --------------------------------------------------------------------------------------------- kill -9

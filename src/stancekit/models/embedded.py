@@ -160,7 +160,7 @@ def _sha256(path: Path) -> str:
 def _say(message: str, *, progress: bool) -> None:
     from rich.console import Console
 
-    Console(stderr=True, quiet=not progress).print(f"stancekit: {message}", highlight=False)
+    Console(stderr=True, quiet=not progress, soft_wrap=True).print(f"stancekit: {message}", highlight=False)
 
 
 def record_manifest(directory: Path) -> dict[str, dict[str, int | str]]:
@@ -254,8 +254,6 @@ def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
     damage = cache_damage(target) if _marker(target).is_file() else None
     if _marker(target).is_file() and damage is None:
         return target
-    if damage is not None:
-        _say(f"the converted cache is damaged ({damage}); converting the pack again.", progress=True)
     try:
         check_home()  # before the lock and the minute of conversion: a home that cannot be created fails now
         parts = [locate_file(dist, rel) for dist, rel in pack.parts]
@@ -267,6 +265,8 @@ def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
             fix=f"delete {target} (rm -rf '{target}') and run again with the embedded packs installed and "
             "STANCEKIT_HOME writable, or point STANCEKIT_HOME at a fresh directory.",
         ) from error
+    if damage is not None:
+        _say(f"the converted cache is damaged ({damage}); converting the pack again.", progress=True)
     with _exclusive_lock(target.with_suffix(".lock")):
         if _marker(target).is_file() and cache_damage(target) is None:  # another process finished meanwhile
             return target
