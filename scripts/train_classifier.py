@@ -48,6 +48,13 @@ def main(
     except StancekitError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        console.print(
+            "interrupted: the classifier is written only when training finishes, so nothing half-trained was "
+            "left; run the same command again to train from the start.",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     if os.environ.get("RANK", "0") != "0":
         return  # every process has the result; rank 0 reports it
     table = Table(title=f"{cfg.name} ({result.format}, seed {result.seed})")

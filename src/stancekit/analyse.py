@@ -23,7 +23,7 @@ from stancekit.statements.analysed import (
 from stancekit.statements.statement import Speaker
 from stancekit.summarise.config import SummariserConfig
 from stancekit.summarise.summariser import Summariser, SummaryResult
-from stancekit.text import check_text
+from stancekit.text import check_text, language_warning
 
 if TYPE_CHECKING:
     from stancekit.statements.classifiers.base import Classifier
@@ -40,6 +40,9 @@ class Analysis(BaseModel):
     classifier: str
     summary_mode: Literal["plain", "stance"] = Field(
         default="plain", description="stance: the summary prompt carried the key statements"
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What makes the labels unreliable, e.g. the text is not English."
     )
 
     def key_statements(self) -> list[AnalysedStatement]:
@@ -58,6 +61,7 @@ class Analysis(BaseModel):
 
     def to_markdown(self) -> str:
         lines = ["# Analysis", ""]
+        lines += [f"> **Warning:** {warning}\n" for warning in self.warnings]
         if self.summary is not None:
             lines += ["## Summary", "", self.summary.summary, ""]
             lines += [
@@ -124,6 +128,7 @@ def analyse(
         statements=analysed,
         classifier=model.name,
         summary_mode=mode,
+        warnings=[w for w in [language_warning(document)] if w],
     )
 
 

@@ -82,9 +82,11 @@ def summarise(
 ) -> None:
     """Summarise a document abstractively (default: the embedded Qwen pack, offline)."""
     from stancekit.summarise.summariser import Summariser
-    from stancekit.text import read_document
+    from stancekit.text import language_warning, read_document
 
     text = read_document(path)
+    if (warning := language_warning(text)) is not None:  # also in the result's metadata (--format json)
+        stderr.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     generation = {"max_new_tokens": max_new_tokens} if max_new_tokens is not None else {}
     summariser = Summariser(config, model=model, overrides=overrides, **generation)
     if mode is SummaryMode.stance:
@@ -164,6 +166,8 @@ def analyse(
     if output:
         check_output_path(output, "file", what="--output")  # before any model loads
     analysis = run_analysis(text, summary=summary, summariser=config, classifier=classifier, mode=mode.value)
+    for warning in analysis.warnings:
+        stderr.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False)
     if output_format is AnalyseFormat.json:
         rendered = analysis.to_json()
     elif output_format is AnalyseFormat.markdown:
@@ -352,6 +356,12 @@ def reproduce_command(
         raise typer.Exit(1)
 
 
+INTERRUPTED = (
+    "interrupted: outputs are only written when a command finishes, so nothing half-done was left; "
+    "run the same command again (evaluate and corpus runs resume where they stopped)."
+)
+
+
 def main() -> None:
     """Entry point: run the app, mapping stancekit's errors to exit status 2 without a traceback.
 
@@ -364,8 +374,12 @@ def main() -> None:
         stderr.print("[bold red]error:[/]", escape(str(error)), highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
-        stderr.print("interrupted")
+        stderr.print(INTERRUPTED, highlight=False)
         sys.exit(130)
+    except SystemExit as exit_:
+        if exit_.code == 130:  # typer turns Ctrl-C inside a command into a silent exit 130
+            stderr.print(INTERRUPTED, highlight=False)
+        raise
 
 
 if __name__ == "__main__":

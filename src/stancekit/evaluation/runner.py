@@ -153,7 +153,11 @@ def _read_journal(journal: Path, key: str) -> dict[str, Prediction]:
     """Predictions saved by an unfinished run of the same system on the same data."""
     if not journal.is_file():
         return {}
-    lines = journal.read_text(encoding="utf-8").split("\n")
+    text = journal.read_text(encoding="utf-8")
+    if "\n" not in text:  # empty, or killed while writing its header: nothing was predicted yet
+        journal.unlink()
+        return {}
+    lines = text.split("\n")
     try:
         header = json.loads(lines[0])
     except json.JSONDecodeError:
@@ -236,6 +240,7 @@ def _predict(
         if new_journal:
             header = {"journal_key": key, "task": task.name, "started": _now()}
             handle.write(json.dumps(header) + "\n")
+            handle.flush()
         bar_task = bar.add_task(f"{task.name}: {system.identifier}", total=len(todo))
         for start in range(0, len(todo), system.batch_size):
             batch = todo[start : start + system.batch_size]
@@ -518,6 +523,8 @@ def prediction_lines(task: TaskConfig, records: list[dict[str, Any]]) -> str:
 @contextmanager
 def _staging(out: Path) -> Iterator[Path]:
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".staging-*"):  # left by a run killed while writing; its journal was kept
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         yield staging

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from stancekit.errors import IntegrityError, ModelUnavailableError
-from stancekit.io import check_output_path
+from stancekit.errors import IntegrityError, ModelUnavailableError, StancekitError
+from stancekit.io import check_output_path, write_atomic
 
 EMBEDDED_PREFIX = "embedded:"
 INSTALL_FIX = (
@@ -147,6 +147,103 @@ def converted_dir(pack: GgufPack) -> Path:
     return stancekit_home() / "models" / f"{pack.name}-{pack.sha256[:12]}"
 
 
+# The converted directory's files are checked against the manifest in its marker on every load: sizes always
+# (a stat per file), sha256 once per process per file, again only if the file's size or mtime changed.
+_HASHED: dict[Path, tuple[int, int]] = {}
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _say(message: str, *, progress: bool) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, quiet=not progress, soft_wrap=True).print(f"stancekit: {message}", highlight=False)
+
+
+def record_manifest(directory: Path) -> dict[str, dict[str, int | str]]:
+    """Add every file's size and sha256 to ``directory``'s marker (written at conversion time)."""
+    files = {}
+    for path in sorted(directory.iterdir()):
+        if path.is_file() and path.name != _marker(directory).name:
+            files[path.name] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+            stat = path.stat()
+            _HASHED[path] = (stat.st_size, stat.st_mtime_ns)
+    data = json.loads(_marker(directory).read_text(encoding="utf-8"))
+    data["files"] = files
+    write_atomic(_marker(directory), json.dumps(data, indent=2) + "\n")
+    return files
+
+
+def _safetensors_damage(path: Path) -> str | None:
+    """Why ``path`` is not a complete safetensors file (its header names every tensor's byte range), or None."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            return f"{path} is truncated ({size} bytes)"
+        length = int.from_bytes(head, "little")
+        if length > size - 8:
+            return f"{path} is truncated: its header alone needs {length + 8:,} bytes, the file has {size:,}"
+        try:
+            header = json.loads(handle.read(length))
+            end = max((t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"), default=0)
+        except (ValueError, KeyError, TypeError, IndexError):
+            return f"{path} has an unreadable safetensors header"
+    if 8 + length + end != size:
+        return f"{path} has {size:,} bytes, its header describes {8 + length + end:,}"
+    return None
+
+
+def cache_damage(directory: Path) -> str | None:
+    """What is wrong with a converted pack directory that has its marker, naming the file; None if intact.
+
+    A marker written before manifests existed is checked structurally (each safetensors file against its
+    own header), then given a manifest when the directory is writable.
+    """
+    marker = _marker(directory)
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"{marker} is unreadable"
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or not files:
+        if not (directory / "config.json").is_file():
+            return f"{directory / 'config.json'} is missing"
+        for path in sorted(directory.glob("*.safetensors")) or [directory / "model.safetensors"]:
+            if not path.is_file():
+                return f"{path} is missing"
+            if (problem := _safetensors_damage(path)) is not None:
+                return problem
+        with contextlib.suppress(
+            OSError, StancekitError
+        ):  # a read-only cache stays usable, checked each time
+            record_manifest(directory)
+        return None
+    if not all(isinstance(e, dict) for e in files.values()):
+        return f"{marker} has a malformed file list"
+    stats = {}
+    for name, expected in files.items():
+        path = directory / name
+        try:
+            stats[path] = path.stat()
+        except OSError:
+            return f"{path} is missing"
+        if stats[path].st_size != expected.get("size"):
+            return f"{path} has {stats[path].st_size:,} bytes, {expected.get('size'):,} when converted"
+    for name, expected in files.items():
+        path = directory / name
+        stamp = (stats[path].st_size, stats[path].st_mtime_ns)
+        if _HASHED.get(path) == stamp:
+            continue
+        if _sha256(path) != expected.get("sha256"):
+            return f"{path} does not have the sha256 recorded when it was converted"
+        _HASHED[path] = stamp
+    return None
+
+
 def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
     """Return a safetensors model directory for ``pack``, converting the GGUF once if needed.
 
@@ -154,13 +251,27 @@ def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
     interrupted conversion never leaves a half-written model that a later call would trust.
     """
     target = converted_dir(pack)
-    if _marker(target).is_file():
+    damage = cache_damage(target) if _marker(target).is_file() else None
+    if _marker(target).is_file() and damage is None:
         return target
-    check_home()  # before the lock and the minute of conversion: a home that cannot be created fails now
-    parts = [locate_file(dist, rel) for dist, rel in pack.parts]
+    try:
+        check_home()  # before the lock and the minute of conversion: a home that cannot be created fails now
+        parts = [locate_file(dist, rel) for dist, rel in pack.parts]
+    except StancekitError as error:
+        if damage is None:
+            raise
+        raise IntegrityError(
+            f"the converted cache is damaged ({damage}) and cannot be converted again: {error.problem}",
+            fix=f"delete {target} (rm -rf '{target}') and run again with the embedded packs installed and "
+            "STANCEKIT_HOME writable, or point STANCEKIT_HOME at a fresh directory.",
+        ) from error
+    if damage is not None:
+        _say(f"the converted cache is damaged ({damage}); converting the pack again.", progress=True)
     with _exclusive_lock(target.with_suffix(".lock")):
-        if _marker(target).is_file():  # another process finished while we waited
+        if _marker(target).is_file() and cache_damage(target) is None:  # another process finished meanwhile
             return target
+        for stale in target.parent.glob(f".{pack.name}-*"):  # left by a killed conversion; we hold the lock
+            shutil.rmtree(stale, ignore_errors=True)
         work = Path(tempfile.mkdtemp(prefix=f".{pack.name}-", dir=target.parent))
         try:
             gguf_name = "model.gguf"
@@ -170,8 +281,9 @@ def ensure_converted(pack: GgufPack, *, progress: bool = True) -> Path:
             _marker(work / "model").write_text(
                 json.dumps({"pack": pack.name, "gguf_sha256": pack.sha256, "dtype": "bfloat16"}, indent=2)
             )
-            if target.exists():  # a stale directory without its marker: an earlier, interrupted layout
-                shutil.rmtree(target)
+            record_manifest(work / "model")
+            if target.exists():  # damaged, or an earlier layout: moved aside whole, deleted with ``work``
+                os.replace(target, work / "replaced")
             os.replace(work / "model", target)
         finally:
             shutil.rmtree(work, ignore_errors=True)

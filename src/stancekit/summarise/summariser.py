@@ -28,7 +28,7 @@ from stancekit.summarise.chunking import Chunk, line_spans, pack_spans
 from stancekit.summarise.config import TRAINED_CONFIG, SummariserConfig, load_summariser_config
 from stancekit.summarise.copy_guard import SourceNgramBlocker, WordStarts
 from stancekit.summarise.prompt import build_prompt
-from stancekit.text import check_texts, copy_rate, sentence_spans
+from stancekit.text import check_texts, copy_rate, language_warning, sentence_spans
 
 
 class SummaryResult(BaseModel):
@@ -49,6 +49,7 @@ class SummaryResult(BaseModel):
     copy_rate: float = Field(description="Share of summary word trigrams found in the source.")
     copy_flagged: bool
     timings: dict[str, float]
+    warnings: list[str] = Field(default_factory=list, description="E.g. the document is mostly not English.")
 
 
 # ------------------------------------------------------------------------------------------------ backend
@@ -306,6 +307,7 @@ class Summariser:
                 "batch_total_s": round(total, 3),
                 "tokens_per_s": round(state.output_tokens / state.seconds, 2) if state.seconds else 0.0,
             },
+            warnings=[w for w in [language_warning(state.text)] if w],
         )
 
     def with_prompt(self, **prompt: Any) -> Summariser:

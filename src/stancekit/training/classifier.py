@@ -296,9 +296,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
         total_parameters=total,
     )
     (staging / "README.md").write_text(classifier_model_card(config, result, taxonomy), encoding="utf-8")
-    if output.exists():
-        shutil.rmtree(output)
-    staging.rename(output)
+    _replace_directory(staging, output)
     return _shared_result(result)
 
 
@@ -325,6 +323,18 @@ def _shared_result(result: TrainingResult | None) -> TrainingResult:
         result = box[0]
     assert result is not None
     return result
+
+
+def _replace_directory(staging: Path, output: Path) -> None:
+    """Move the finished ``staging`` to ``output`` by renames only: a kill at any point leaves ``output`` either
+    the old complete classifier, absent, or the new one, never a half-deleted mix a loader could trust."""
+    old = output.with_name(f".{output.name}.replaced")
+    if old.exists():
+        shutil.rmtree(old)
+    if output.exists():
+        output.rename(old)
+    staging.rename(output)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_json(path: Path, data: Any) -> None:
