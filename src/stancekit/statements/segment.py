@@ -33,7 +33,8 @@ from stancekit.statements.speakers import (
     attribute,
     resolve_pronoun,
 )
-from stancekit.statements.statement import Statement
+from stancekit.statements.statement import Statement, Target
+from stancekit.statements.targets import find_target
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -260,6 +261,14 @@ class Segmenter:
                     found = resolve_pronoun(found, history, len(statements))
                 if found is not None and found.speaker is not None:
                     history.append((len(statements), found))
+                span = find_target(tokens)
+                target = None
+                if span is not None and piece_start <= start + span[0] < start + span[1] <= piece_end:
+                    target = Target(
+                        start=start + span[0],
+                        end=start + span[1],
+                        text=text[start + span[0] : start + span[1]],
+                    )
                 statements.append(
                     Statement(
                         text=text[piece_start:piece_end],
@@ -269,6 +278,7 @@ class Segmenter:
                             "quotation" if _is_quotation(text, piece_start, piece_end, quotes) else "sentence"
                         ),
                         speaker=found.speaker if found is not None else None,
+                        target=target,
                     )
                 )
         return statements

@@ -78,6 +78,17 @@ _PERSON_NOUNS = _words(
 # Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
 _HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady")
 _RESOLVABLE_PRONOUNS = frozenset({"he", "she", "it", "they"})
+# "The statement added", "the communiqué went on": a definite document noun alone refers back to the document
+# or body just named ("The joint statement issued by the ministers said ...").
+_DOCUMENT_NOUNS = _words(
+    """
+    statement communiqué communique declaration text document letter report resolution note release
+    readout message
+    """
+)
+_DOCUMENT_REFERENCE = "document"
+# "It went on: '...'", "The statement continued, '...'": continuing a quotation already attributed.
+_CONTINUING_VERBS = _words("went goes go continued continues")
 # The author or the addressee: the text does not name them, so no speaker.
 _UNNAMED_PRONOUNS = frozenset({"i", "we", "you", "one", "this", "that", "these", "those", "who", "which"})
 _NAME_ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -98,10 +109,24 @@ class Attribution:
     is_plural: bool = False
 
 
+def _is_continuing_verb(token: Token) -> bool:
+    """'went on:' / 'continued,' right before a quotation or a colon."""
+    if token.lower_ not in _CONTINUING_VERBS:
+        return False
+    after = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if token.lower_ in ("went", "goes", "go"):
+        if after is None or after.lower_ != "on":
+            return False
+        after = after.nbor(1) if after.i + 1 < len(token.doc) else None
+    return after is not None and (after.text in (":", ",") or after.is_quote)
+
+
 def _is_speech_verb(token: Token) -> bool:
     if token.tag_ not in _VERB_TAGS:
         return False
     word = token.lower_
+    if _is_continuing_verb(token):
+        return True
     if word in _CALL_VERBS:
         return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt"))
     if word not in _SPEECH_VERBS:
@@ -169,6 +194,13 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         return None
     if not any(t.pos_ in ("PROPN", "NOUN", "PRON", "NUM") or t.ent_type_ for t in name_tokens):
         return None
+    if (
+        len(name_tokens) == 2
+        and name_tokens[0].lower_ in ("the", "this", "that")
+        and name_tokens[1].lower_ in _DOCUMENT_NOUNS
+        and not role_tokens
+    ):
+        return Attribution(Speaker(name=_span_text(name_tokens)), pronoun=_DOCUMENT_REFERENCE)
     if "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
         # "The French foreign minister, Pierre Dupont, said": the person is the appositive
         name_tokens, role_tokens = role_tokens, name_tokens
@@ -332,11 +364,16 @@ def attribute(
 def resolve_pronoun(
     found: Attribution, history: list[tuple[int, Attribution]], index: int
 ) -> Attribution | None:
-    """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window."""
+    """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window.
+
+    "The statement added" resolves to the document or body just named, else stays "the statement".
+    """
     for seen_at, earlier in reversed(history):
         if index - seen_at > _COREF_WINDOW:
             break
-        if found.pronoun in ("he", "she"):
+        if found.pronoun == _DOCUMENT_REFERENCE:
+            fits = not earlier.is_person
+        elif found.pronoun in ("he", "she"):
             fits = earlier.is_person and not earlier.is_plural
         elif found.pronoun == "it":
             fits = not earlier.is_person and not earlier.is_plural
@@ -344,4 +381,6 @@ def resolve_pronoun(
             fits = earlier.is_plural or not earlier.is_person
         if fits:
             return earlier
+    if found.pronoun == _DOCUMENT_REFERENCE:
+        return Attribution(found.speaker)
     return None
