@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     from stancekit.statements.statement import Speaker, Statement, Target
 
 _POSSESSIVE = re.compile(r"[’']s?$")
+_HONORIFIC = re.compile(r"^(mr|mrs|ms|dr|prof|sir|dame)\.?\s+")
 
 
 def normalise_name(name: str) -> str:
-    """'The Ministry's' -> 'ministry': lower case, no leading 'the', no possessive, no edge punctuation."""
+    """'The Ministry's' -> 'ministry', 'Dr. Ann Lee' -> 'ann lee': lower case, whitespace collapsed, no
+    punctuation at either end, no leading 'the' or honorific (Mr, Mrs, Ms, Dr, Prof, Sir, Dame), no possessive."""
     text = " ".join(name.lower().split()).strip(" \"“”‘’'.,;:()")
-    text = re.sub(r"^the\s+", "", text)
+    text = _HONORIFIC.sub("", re.sub(r"^the\s+", "", text))
     return _POSSESSIVE.sub("", text).strip()
 
 

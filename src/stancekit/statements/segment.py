@@ -31,6 +31,7 @@ from stancekit.statements.speakers import (
     _VERB_TAGS,
     Attribution,
     attribute,
+    resolve_description,
     resolve_pronoun,
 )
 from stancekit.statements.statement import Statement, Target
@@ -259,6 +260,12 @@ class Segmenter:
                 found = attribute(tokens, outside, bool(quotes)) if tokens else None
                 if found is not None and found.pronoun is not None:
                     found = resolve_pronoun(found, history, len(statements))
+                if found is None and quotes and history and history[-1][0] == len(statements) - 1:
+                    if not any(outside(t) and not (t.is_punct or t.is_quote) for t in tokens):
+                        # a bare quotation right after an attributed one goes on with the same speaker
+                        found = history[-1][1]
+                if found is not None and found.speaker is not None and found.pronoun is None:
+                    found = resolve_description(found, history, len(statements))
                 if found is not None and found.speaker is not None:
                     history.append((len(statements), found))
                 span = find_target(tokens)

@@ -177,14 +177,56 @@ def _depth(token: Token) -> int:
     return depth
 
 
+_SAYING = frozenset(
+    {
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "added",
+        "adds",
+        "stated",
+        "noted",
+        "wrote",
+        "explained",
+        "insisted",
+    }
+)
+
+
+def _content_argument(tokens: Sequence[Token], inside: set[int]) -> Token | None:
+    """No trigger: what the (reported) clause is about. Below a verb of saying, its clause; then the
+    copula's complement after a pronoun ("This was **a deliberate act**"), else the subject, else the object."""
+    roots = [t for t in tokens if t.dep_ == "ROOT"]
+    if not roots:
+        return None
+    clause = roots[0]
+    if clause.lower_ in _SAYING:
+        inner = next((c for c in clause.children if c.dep_ == "ccomp" and c.i in inside), None)
+        if inner is None:  # a quotation before its attribution: '"...," he said' parses the quote as ccomp
+            inner = next((c for c in clause.children if c.dep_ in ("ccomp", "parataxis")), None)
+        if inner is None:
+            return None
+        clause = inner
+    subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    complement = next((c for c in clause.children if c.dep_ in ("attr", "dobj")), None)
+    if subject is not None and _usable(subject) and subject.i in inside:
+        return subject
+    if complement is not None and _usable(complement) and complement.i in inside:
+        return complement
+    return None
+
+
 def find_target(tokens: Sequence[Token]) -> tuple[int, int] | None:
     """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies."""
     if not tokens:
         return None
     inside = {t.i for t in tokens}
     triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
-    for trigger in triggers:
-        head = _argument(trigger)
+    heads = [_argument(trigger) for trigger in triggers]
+    heads.append(_content_argument(tokens, inside))
+    for head in heads:
         if head is None or head.i not in inside:
             continue
         run = _phrase(head, inside)

@@ -1,7 +1,7 @@
 """Refitting a trained classifier's head on the deployment mix: the balanced statements plus the natural set.
 
 Fine-tuning MiniLM takes about an hour on two CPU cores; refitting its head takes seconds. The encoder of the
-trained weights (``config.weights``) is kept frozen: its [CLS] states are computed once for every training
+trained weights (``training.refit_head.source``) is kept frozen: its [CLS] states are computed once for every training
 text, and the head (BERT's pooler, a 384x384 tanh layer, and the classifier) is trained on them from its current
 values with a weighted binary cross-entropy, natural rows weighted by ``training.natural_weight``. Per-label
 thresholds are then chosen on the dev split named by ``training.threshold_data`` (the natural set's, for the
@@ -130,12 +130,12 @@ def refit_head(config: ClassifierConfig) -> dict[str, Any]:
     from stancekit.statements.classifiers.fine_tuned import FineTunedClassifier, resolve_weights
 
     tc = config.training
-    if tc is None or tc.refit_head is None or config.weights is None:
+    if tc is None or tc.refit_head is None:
         raise ConfigError(
-            f"classifier config {config.name!r} has no training.refit_head section (or no weights).",
-            fix="add `refit_head: {}` under `training:` and name the weights to refit.",
+            f"classifier config {config.name!r} has no training.refit_head section.",
+            fix="add `refit_head: {source: <trained weights>}` under `training:`.",
         )
-    source = resolve_weights(config.weights)
+    source = resolve_weights(tc.refit_head.source)
     output = resolve_path(tc.output_dir)
     check_output_path(output, "directory", what="training.output_dir")
     classifier = FineTunedClassifier(source, device=config.device, batch_size=config.batch_size)
@@ -185,7 +185,7 @@ def refit_head(config: ClassifierConfig) -> dict[str, Any]:
     (staging / THRESHOLDS_FILE).write_text(json.dumps(threshold_map, indent=2) + "\n", encoding="utf-8")
     record = {
         "refit_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "source": str(config.weights),
+        "source": tc.refit_head.source,
         "settings": tc.refit_head.model_dump(),
         "rows": {"all": len(texts), "natural_train": n_natural, "balanced_train": len(texts) - n_natural},
         "natural_data": tc.natural_data,

@@ -53,6 +53,10 @@ class HeadRefitSettings(StrictModel):
     are trained on them from their current values, so a refit takes seconds where fine-tuning takes an hour.
     """
 
+    source: str = Field(
+        description="the trained weights whose encoder is kept (a shipped weights name or a directory); "
+        "not the output directory, so a re-run starts from the same model"
+    )
     epochs: int = Field(default=300, ge=1, description="full-batch Adam steps over the features")
     learning_rate: float = Field(default=1e-3, gt=0)
     weight_decay: float = Field(default=1e-4, ge=0)
