@@ -260,10 +260,9 @@ class Segmenter:
                 found = attribute(tokens, outside, bool(quotes)) if tokens else None
                 if found is not None and found.pronoun is not None:
                     found = resolve_pronoun(found, history, len(statements))
-                if found is None and quotes and history and history[-1][0] == len(statements) - 1:
-                    if not any(outside(t) and not (t.is_punct or t.is_quote) for t in tokens):
-                        # a bare quotation right after an attributed one goes on with the same speaker
-                        found = history[-1][1]
+                bare = not any(outside(t) and not (t.is_punct or t.is_quote) for t in tokens)
+                if found is None and quotes and bare and history and history[-1][0] == len(statements) - 1:
+                    found = history[-1][1]  # a bare quotation right after an attributed one: the same speaker
                 if found is not None and found.speaker is not None and found.pronoun is None:
                     found = resolve_description(found, history, len(statements))
                 if found is not None and found.speaker is not None:
