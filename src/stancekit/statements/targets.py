@@ -211,17 +211,32 @@ def _content_argument(tokens: Sequence[Token], inside: set[int]) -> Token | None
         clause = inner
     subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     complement = next((c for c in clause.children if c.dep_ in ("attr", "dobj")), None)
-    if subject is not None and _usable(subject) and subject.i in inside:
-        return subject
-    if complement is not None and _usable(complement) and complement.i in inside:
+    usable_subject = subject is not None and _usable(subject) and subject.i in inside
+    usable_complement = complement is not None and _usable(complement) and complement.i in inside
+    if usable_subject and not (
+        _is_named_actor(subject) and (usable_complement or _infinitive_object(clause))
+    ):
+        return subject  # what the clause is about, unless it is the actor doing something to an object
+    if usable_complement:
         return complement
-    return None
+    return _infinitive_object(clause)
+
+
+def _is_named_actor(token: Token) -> bool:
+    """'Denmark aims to ...', 'Scientists are watching ...': the subject is who acts, not what it is about."""
+    return token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or (
+        token.tag_ in ("NNS", "NNPS") and any(c.dep_ in ("amod", "compound") for c in token.children)
+    )
 
 
 def find_target(tokens: Sequence[Token]) -> tuple[int, int] | None:
     """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies."""
     if not tokens:
         return None
+    if tokens[0].text.isupper() and len(tokens[0].text) > 2:  # a dateline ("ISLAMABAD —") names no target
+        dash = next((k for k, t in enumerate(tokens[:10]) if t.text in ("—", "–", "--")), None)
+        if dash is not None:
+            tokens = tokens[dash + 1 :]
     inside = {t.i for t in tokens}
     triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
     heads = [_argument(trigger) for trigger in triggers]

@@ -79,7 +79,9 @@ def _tokenize(tokenizer: Any, rows: Any, labels: list[str], max_length: int) -> 
     )
 
 
-def _build_model(base: str, labels: list[str], lora: LoraSettings | None, base_ref: str) -> Any:
+def _build_model(
+    base: str, labels: list[str], lora: LoraSettings | None, base_ref: str, init: str | None = None
+) -> Any:
     from transformers import AutoModelForSequenceClassification
 
     from stancekit.statements.classifiers.encoder import quiet_transformers
@@ -94,7 +96,12 @@ def _build_model(base: str, labels: list[str], lora: LoraSettings | None, base_r
         )
     if lora is None:
         return model
-    from peft import LoraConfig, TaskType, get_peft_model
+    from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+
+    if init is not None:  # continue from trained adapters (and head): a warm start on new data
+        from stancekit.statements.classifiers.fine_tuned import resolve_weights
+
+        return PeftModel.from_pretrained(model, resolve_weights(init), is_trainable=True)
 
     peft_config = LoraConfig(
         task_type=TaskType.SEQ_CLS,
@@ -175,7 +182,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     best: tuple[float, int, Any] | None = None
     for seed in tc.seeds:
         set_seed(seed)
-        model = _build_model(base, labels, tc.lora, tc.base_model)
+        model = _build_model(base, labels, tc.lora, tc.base_model, tc.init_weights)
         args = TrainingArguments(
             output_dir=str(staging / "trainer"),
             num_train_epochs=tc.epochs,

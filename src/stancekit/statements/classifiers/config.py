@@ -95,6 +95,11 @@ class TrainConfig(StrictModel):
         default="statements",
         description="whose dev split sets the per-label thresholds: the balanced statements or the natural set",
     )
+    init_weights: str | None = Field(
+        default=None,
+        description="LoRA only: continue training these trained weights (a shipped name or a directory) "
+        "instead of fresh adapters",
+    )
     refit_head: HeadRefitSettings | None = Field(
         default=None, description="refit only the head of `weights:` instead of fine-tuning the base model"
     )
