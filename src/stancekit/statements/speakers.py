@@ -73,7 +73,8 @@ _ACT_VERBS = _words(
     hail hailed applaud applauded endorse endorsed mourn mourned criticized slam slammed decry decried
     deplore deplored vow promise promised order ordered summon summoned recall recalled link linked
     believe believes believed assess assesses assessed fear fears feared estimate reject
-    decline declines declined call calls called
+    decline declines declined call calls called aim aims aimed flag flags flagged commits point points
+    pointed set
     """
 )
 _ACTOR_NOUNS = _words(
@@ -82,7 +83,8 @@ _ACTOR_NOUNS = _words(
     delegation delegations ministers ministry analysts experts diplomats sides parties donors members
     lawmakers unions activists organisations organizations agencies agency company companies police
     army military navy council committee commission mission coalition alliance bloc union nations states
-    forces members sources
+    forces members sources developers scientists researchers campaigners critics investigators residents
+    witnesses unions declaration report communique communiqué statement
     """
 )
 _CALL_VERBS = frozenset({"call", "calls", "called", "calling"})
@@ -100,6 +102,14 @@ _PERSON_NOUNS = _words(
     minister president premier chancellor envoy ambassador spokesman spokeswoman spokesperson official
     secretary diplomat general commander officer senator governor mayor king queen prince leader chief
     director chairman chairwoman chair head analyst expert man woman
+    """
+)
+# Title words a person's name never includes: "Border Security Minister | Alistair Pennock".
+_TITLE_WORDS = _words(
+    """
+    spokesperson spokesman spokeswoman representative undersecretary deputy adviser advisor coordinator
+    commissioner ombudsman prosecutor judge justice superintendent inspector colonel lieutenant captain
+    major sergeant admiral bishop archbishop cardinal imam rabbi pastor professor researcher economist
     """
 )
 # Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
@@ -258,7 +268,7 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
                 inner = next((g for g in child.children if g.dep_ == "prep" and g.lower_ == "by"), None)
             if inner is not None and inner.lower_ in ("from", "of", "by"):
                 body = next((g for g in inner.children if g.dep_ == "pobj"), None)
-                if body is not None and (_is_actor(body) or body.pos_ == "PROPN"):
+                if body is not None and body.pos_ in ("NOUN", "PROPN"):
                     found = _make_attribution(list(body.subtree))
                     # "It added" still refers to the document: the body stands in for it
                     return Attribution(found.speaker) if found is not None else None
@@ -300,12 +310,26 @@ def _split_person(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
     """'Julio Barcelos of the Selva Viva Alliance', 'Canary Islands vice-president Ana Morales': the person's
     name is the name, the words around it the role."""
     person = [t for t in tokens if t.ent_type_ == "PERSON"]
-    if not person or len(person) == len(tokens):
+    if not person:
+        # NER missed the person ("Border Security Minister Alistair Pennock" as ORG): the proper nouns after
+        # the last title word are the name
+        titles = [k for k, t in enumerate(tokens) if t.lower_ in _PERSON_NOUNS | _TITLE_WORDS]
+        if titles and 0 < titles[-1] < len(tokens) - 1:
+            rest = tokens[titles[-1] + 1 :]
+            if all(t.pos_ == "PROPN" or t.text in ("-", ".") for t in rest) and rest[0].text[:1].isupper():
+                before = tokens[: titles[-1] + 1]
+                return rest, before[1:] if before[0].dep_ == "det" else before
+        return tokens, []
+    if len(person) == len(tokens):
         return tokens, []
     first, last = person[0], person[0]
     for t in tokens:
-        if t.i == last.i + 1 and t.ent_type_ == "PERSON":
-            last = t
+        hyphenated = not last.whitespace_ and (t.text.startswith("-") or last.text.endswith("-"))
+        if t.i == last.i + 1 and (t.ent_type_ == "PERSON" or hyphenated):
+            last = t  # "Yoon Sang-cheol": a hyphenated name goes on without a space
+    titles = [t for t in tokens if first.i <= t.i < last.i and t.lower_ in _PERSON_NOUNS | _TITLE_WORDS]
+    if titles:
+        first = titles[-1].nbor(1)  # NER took the title in: "[Border Security Minister Alistair Pennock]"
     while (
         first.i > tokens[0].i
         and first.nbor(-1).pos_ == "PROPN"
@@ -479,11 +503,11 @@ def attribute(
         return according
     # No verb of saying: a speech act by a named actor ("Japan lodged a protest"), the main clause's first,
     # then one in any clause ("..., a day after Manila accused Beijing of ...").
-    acts = [t for t in tokens if outside(t) and _is_act_verb(t)]
+    acts = [t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t))]
     for verb in sorted(acts, key=lambda t: (not _is_main_clause(t), _depth(t), t.i)):
-        subject = next(c for c in verb.children if c.dep_ == "nsubj")
-        if not _is_main_clause(verb) and subject.ent_type_ not in _NAME_ENTITY_LABELS:
-            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or (not _is_main_clause(verb) and not _is_actor(subject)):
+            continue  # in a subordinate clause only a named actor speaks: "a figure the government hailed"
         found = _subject_attribution(subject, outside)
         if found is not None:
             return found
