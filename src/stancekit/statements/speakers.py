@@ -511,6 +511,12 @@ def attribute(
         found = _subject_attribution(subject, outside)
         if found is not None:
             return found
+    # An actor acting on the record ("Britain imposed sanctions", "The UN General Assembly adopted a
+    # resolution") speaks for the statement: the main clause's subject, when it names an actor.
+    for verb in (t for t in tokens if outside(t) and t.dep_ == "ROOT" and t.tag_ in _VERB_TAGS):
+        subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
+        if subject is not None and (_is_actor(subject) or subject.lower_ in _RESOLVABLE_PRONOUNS):
+            return _subject_attribution(subject, outside)
     return None
 
 
