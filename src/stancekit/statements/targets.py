@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from stancekit.statements.speakers import _SPEECH_VERBS
+
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
@@ -36,7 +38,7 @@ _ASSESS_STEMS = ("warn", "assess", "fear", "caution")
 _NOUN_STEMS = (
     "condolence", "sympathy", "sympathies", "support", "solidarity", "gratitude", "thanks", "praise",
     "condemnation", "criticism", "concern", "call", "appeal", "demand", "threat", "warning", "commitment",
-    "pledge", "backing", "tribute",
+    "pledge", "backing", "tribute", "protest",
 )  # fmt: skip
 # Prepositions that introduce the target after a trigger: "called on X", "support for X", "condolences to X".
 _TARGET_PREPOSITIONS = frozenset(
