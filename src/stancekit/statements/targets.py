@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from stancekit.statements.speakers import _SPEECH_VERBS
-
 if TYPE_CHECKING:
     from spacy.tokens import Token
 
