@@ -229,7 +229,7 @@ def test_reported_speech_attribution(text: str, name: str) -> None:
     "text",
     [
         "The meeting was held by video link on Tuesday.",
-        "The attack happened after the minister said the talks had failed.",  # not the main clause
+        "The attack happened after the talks had failed.",
         "The ministers were told that the talks had failed.",  # the hearers, not the speaker
         "As per the agreement, troops will withdraw.",  # an agreement is not a source
         "We said so.",  # the author: unnamed
