@@ -111,7 +111,7 @@ def _fit(
         ).sum() / (w.sum() * y.shape[1])
         loss.backward()
         optimiser.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     head.eval()
     return losses
 
