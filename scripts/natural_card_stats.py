@@ -66,10 +66,14 @@ def agreement(first: list[NaturalRow], second: list[NaturalRow], labels: list[st
         "speaker": round(sum(name(a) == name(b) for a, b in pairs) / n, 3) if n else None,
         "target_both": len(both_targets),
         "target_either": either_target,
-        "target_exact": round(sum((x.start, x.end) == (y.start, y.end) for x, y in both_targets) / len(both_targets), 3)
+        "target_exact": round(
+            sum((x.start, x.end) == (y.start, y.end) for x, y in both_targets) / len(both_targets), 3
+        )
         if both_targets
         else None,
-        "target_overlap": round(sum(x.start < y.end and y.start < x.end for x, y in both_targets) / len(both_targets), 3)
+        "target_overlap": round(
+            sum(x.start < y.end and y.start < x.end for x, y in both_targets) / len(both_targets), 3
+        )
         if both_targets
         else None,
     }
@@ -128,7 +132,9 @@ def markdown(stats: dict[str, Any], labels: list[str]) -> str:
     for title, key in rows:
         lines.append(f"| {title} | " + " | ".join(str(stats["splits"][s][key]) for s in SPLITS) + " |")
     for label in labels:
-        lines.append(f"| `{label}` | " + " | ".join(str(stats["splits"][s]["labels"][label]) for s in SPLITS) + " |")
+        lines.append(
+            f"| `{label}` | " + " | ".join(str(stats["splits"][s]["labels"][label]) for s in SPLITS) + " |"
+        )
     lines += ["", "Hard-case tags per split:", ""]
     for split in SPLITS:
         tags = ", ".join(f"{k} {v}" for k, v in stats["splits"][split]["hard_case"].items()) or "none"
@@ -150,7 +156,9 @@ def markdown(stats: dict[str, Any], labels: list[str]) -> str:
     ]
     for name, a in stats["agreement"].items():
         kappas = " | ".join(
-            f"{a['kappa'][x]} (n={a['kappa_support'][x]})" if a["kappa"][x] is not None else f"— (n={a['kappa_support'][x]})"
+            f"{a['kappa'][x]} (n={a['kappa_support'][x]})"
+            if a["kappa"][x] is not None
+            else f"— (n={a['kappa_support'][x]})"
             for x in labels
         )
         lines.append(
