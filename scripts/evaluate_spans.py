@@ -1,6 +1,6 @@
 """Speaker accuracy, null precision and target span match on a split of the natural set.
 
-    python scripts/evaluate_spans.py --split test --output results/natural-test-spans/results.json
+    python scripts/evaluate_spans.py --split test --output results/natural-test-spans/spans.json
 
 A thin shell over stancekit.evaluation.spans: segments each article of the split, classifies its statements with
 the shipped classifier (targets are shown only for speech acts), and scores against data/natural/<split>.jsonl.
