@@ -24,6 +24,7 @@ from rich.table import Table
 from stancekit.errors import StancekitError
 from stancekit.statements.classifiers.config import load_classifier_config
 from stancekit.training.classifier import train_classifier
+from stancekit.training.head_refit import refit_head
 
 app = typer.Typer(add_completion=False)
 
@@ -44,6 +45,10 @@ def main(
         )
     try:
         cfg = load_classifier_config(config, overrides)
+        if cfg.training is not None and cfg.training.refit_head is not None:
+            record = refit_head(cfg)
+            console.print_json(data=record)
+            return
         result = train_classifier(cfg, progress=progress)
     except StancekitError as error:
         console.print(f"[red]error:[/red] {error}")

@@ -11,7 +11,7 @@ from typing import Any
 
 from stancekit import _compat
 from stancekit.errors import ConfigError, InputError, IntegrityError, ModelUnavailableError, StancekitError
-from stancekit.statements.statement import Speaker, Statement
+from stancekit.statements.statement import Speaker, Statement, Target
 from stancekit.summarise import Summariser, SummariserConfig, SummaryResult, summarise
 
 __version__ = "0.1.0"
@@ -55,6 +55,7 @@ __all__ = [
     "Summariser",
     "SummariserConfig",
     "SummaryResult",
+    "Target",
     "__version__",
     "analyse",
     "classify",

@@ -71,27 +71,33 @@ class Analysis(BaseModel):
         if self.summary_mode == "stance":
             lines += ["## Key statements", ""]
             for s in self.key_statements():
-                who = s.speaker.name if s.speaker else "unattributed"
+                who = _speaker_cell(s.speaker) if s.speaker else "unattributed"
                 text = s.text.replace("\n", " ")
-                lines.append(f"- **{', '.join(s.labels)}** — {who}: {text} ({s.start}–{s.end})")
+                about = f" — target: {s.target.text}" if s.target else ""
+                lines.append(f"- **{', '.join(s.labels)}** — {who}: {text} ({s.start}–{s.end}){about}")
             lines.append("")
         lines += [
             "## Statements",
             "",
-            "| # | offsets | speaker | labels | statement |",
-            "|---|---|---|---|---|",
+            "| # | offsets | speaker | labels | target | statement |",
+            "|---|---|---|---|---|---|",
         ]
         for i, s in enumerate(self.statements, 1):
-            speaker = (
-                s.speaker.name + (f" ({s.speaker.role})" if s.speaker and s.speaker.role else "")
-                if s.speaker
-                else "—"
-            )
+            speaker = _cell(_speaker_cell(s.speaker)) if s.speaker else "—"
             labels = ", ".join(f"{label} {s.scores.get(label, 0):.2f}" for label in s.labels)
-            text = s.text.replace("|", "\\|").replace("\n", " ")
-            lines.append(f"| {i} | {s.start}–{s.end} | {speaker} | {labels} | {text} |")
+            target = _cell(s.target.text) if s.target else "—"
+            lines.append(f"| {i} | {s.start}–{s.end} | {speaker} | {labels} | {target} | {_cell(s.text)} |")
         lines += ["", f"_Classifier: {self.classifier}._", ""]
         return "\n".join(lines)
+
+
+def _speaker_cell(speaker: Speaker) -> str:
+    """'Halima Warsame (deputy secretary-general ...)': the name, then the role apart."""
+    return speaker.name + (f" ({speaker.role})" if speaker.role else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def analyse(

@@ -199,6 +199,7 @@ def _print_analysis_table(analysis) -> None:
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("speaker", ratio=2)
     table.add_column("labels", ratio=2)
+    table.add_column("target", ratio=2)
     table.add_column("statement", ratio=6)
     for i, s in enumerate(analysis.statements, 1):
         speaker = (
@@ -206,7 +207,8 @@ def _print_analysis_table(analysis) -> None:
             if s.speaker is None
             else s.speaker.name + (f"\n[dim]{s.speaker.role}[/]" if s.speaker.role else "")
         )
-        table.add_row(str(i), speaker, _labels_cell(s.labels, s.scores), escape(s.text))
+        target = escape(s.target.text) if s.target else "—"
+        table.add_row(str(i), speaker, _labels_cell(s.labels, s.scores), target, escape(s.text))
     stdout.print(table)
 
 

@@ -52,7 +52,13 @@ def analyse_statements(
     statements = segment(document)
     model = resolve_classifier(classifier)
     classifications = model.predict(statements) if statements else []
+    # A target is whom or what a speech act is about: a statement labelled only the fallback has none.
     return [
-        AnalysedStatement(**s.model_dump(), labels=c.labels, scores=c.scores)
+        AnalysedStatement(
+            **s.model_dump(exclude={"target"}),
+            target=s.target if FALLBACK not in c.labels else None,
+            labels=c.labels,
+            scores=c.scores,
+        )
         for s, c in zip(statements, classifications, strict=True)
     ]

@@ -13,15 +13,19 @@ Example:
 
 from __future__ import annotations
 
+import difflib
 import json
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from stancekit.config import PACKAGE_DIR
 from stancekit.dataset_stats import SPLITS, near_duplicate_clusters
 from stancekit.errors import InputError
+from stancekit.statements.statement import Speaker, Target
 from stancekit.statements.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -232,3 +236,180 @@ def write_statement_rows(rows: Sequence[dict[str, Any]], path: str | Path) -> No
         for row in rows:
             ordered = {c: row[c] for c in COLUMNS if c in row}
             handle.write(json.dumps(ordered, ensure_ascii=False) + "\n")
+
+
+# --------------------------------------------------------------------------------------------------
+# The natural-prior set: the team's own articles cut by segment(), every statement labelled, with its gold
+# speaker and target as article offsets (data/natural/{train,dev,test}.jsonl, card in data/natural/README.md).
+
+NATURAL_DIR = PACKAGE_DIR.parents[1] / "data" / "natural"
+DEFAULT_ARTICLES = PACKAGE_DIR.parents[1] / "data" / "summaries" / "summaries.jsonl"
+NATURAL_COLUMNS = ("id", "text", "labels", "split", "article_id", "hard_case")
+
+
+class NaturalRow(BaseModel):
+    """One labelled statement of an article: the segmenter's row plus labels, gold speaker and gold target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str
+    article_id: str
+    split: Literal["train", "dev", "test"]
+    index: int = Field(ge=0)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    kind: Literal["sentence", "quotation"]
+    text: str = Field(min_length=1)
+    labels: list[str] = Field(min_length=1)
+    speaker: Speaker | None
+    target: Target | None
+    hard_case: str | None = None
+    note: str | None = None
+    annotator: str | None = None
+    pass_: int | str | None = Field(default=None, alias="pass")
+
+
+def load_articles(path: str | Path = DEFAULT_ARTICLES) -> dict[str, dict[str, Any]]:
+    """The articles the natural set is cut from, by id (``data/summaries/summaries.jsonl``: id, article, split)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"articles file {path} does not exist.", fix="pass articles= the summaries JSONL.")
+    articles: dict[str, dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            articles[row["id"]] = row
+    return articles
+
+
+def _natural_problems(row: NaturalRow, article: dict[str, Any] | None, tax: Taxonomy) -> list[str]:
+    """What is wrong with a schema-valid row against its article and the taxonomy, each with its fix."""
+    if article is None:
+        return [
+            f"article_id {row.article_id!r} is not in the articles file: use the id of a data/summaries article"
+        ]
+    problems = []
+    text = article["article"]
+    if not row.id.startswith(f"{row.article_id}-"):
+        problems.append(
+            f"id {row.id!r} does not start with its article_id {row.article_id!r}: keep the skeleton id"
+        )
+    if row.split != article.get("split"):
+        problems.append(
+            f"split {row.split!r} differs from the article's split {article.get('split')!r}: splits follow the article"
+        )
+    if row.end > len(text) or row.start >= row.end:
+        problems.append(
+            f"offsets {row.start}-{row.end} lie outside the article (length {len(text)}): copy them from the skeleton"
+        )
+    elif text[row.start : row.end] != row.text:
+        problems.append(
+            f"article[{row.start}:{row.end}] is {text[row.start : row.end][:40]!r}..., not the row's text: "
+            "do not edit text or offsets; copy both from the skeleton row"
+        )
+    unknown = [label for label in row.labels if label not in tax.names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], tax.names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append(
+            f"unknown label {unknown[0]!r}{hint}: use labels of {tax.name} ({', '.join(tax.names)})"
+        )
+    if len(set(row.labels)) != len(row.labels):
+        problems.append("a label is listed twice: list each label once")
+    if tax.fallback in row.labels and len(row.labels) > 1:
+        problems.append(f"{tax.fallback!r} stands alone: drop it or the other labels")
+    if row.speaker is not None and not row.speaker.name.strip():
+        problems.append("speaker.name is empty: give the name, or set speaker to null")
+    if row.target is not None:
+        t = row.target
+        if not (row.start <= t.start < t.end <= row.end):
+            problems.append(
+                f"target {t.start}-{t.end} is outside its statement ({row.start}-{row.end}): "
+                "give article offsets of a span inside the statement"
+            )
+        elif text[t.start : t.end] != t.text:
+            problems.append(
+                f"article[{t.start}:{t.end}] is {text[t.start : t.end]!r}, not the target text {t.text!r}: "
+                "recompute the offsets from the text"
+            )
+        if row.labels == [tax.fallback]:
+            problems.append(f"a {tax.fallback!r} statement has no target: set target to null")
+    return problems
+
+
+def read_natural_rows(
+    path: str | Path,
+    taxonomy: Taxonomy | str = "diplomatic-v1",
+    *,
+    articles: str | Path | dict[str, dict[str, Any]] = DEFAULT_ARTICLES,
+    schema: str | Path | None = None,
+) -> list[NaturalRow]:
+    """Read and check every line of a natural-set JSONL file against its schema, its article and the taxonomy.
+
+    Raises :class:`InputError` listing each bad line as ``file:line`` with the fix: malformed JSON, a schema
+    violation, offsets outside the article or text that is not the article's, a target outside its statement
+    or not matching its offsets, an unknown label, ``other`` with another label, a duplicate id.
+    """
+    path = Path(path)
+    tax = load_taxonomy(taxonomy) if isinstance(taxonomy, str) else taxonomy
+    if not path.is_file():
+        raise InputError(f"natural statements file {path} does not exist.", fix="check the path.")
+    by_id = articles if isinstance(articles, dict) else load_articles(articles)
+    schema_file = Path(schema) if schema else NATURAL_DIR / "schema.json"
+    parsed, errors = read_jsonl(path, schema_validator(schema_file))
+    numbered = list(errors)
+    rows: list[NaturalRow] = []
+    seen: dict[str, int] = {}
+    for number, raw in parsed:
+        where = f"{path}:{number}"
+        row = NaturalRow.model_validate(raw)
+        problems = _natural_problems(row, by_id.get(row.article_id), tax)
+        if row.id in seen:
+            problems.append(f"duplicate id {row.id!r} (first on line {seen[row.id]}): ids are unique")
+        if problems:
+            numbered.append((number, f"{where}: {problems[0]}."))
+            continue
+        seen[row.id] = number
+        rows.append(row)
+    messages = [message for _, message in sorted(numbered, key=lambda e: e[0])]
+    if messages:
+        shown = messages[:MAX_REPORTED_ERRORS]
+        more = len(messages) - len(shown)
+        tail = f"\n  ... and {more} more bad lines" if more else ""
+        raise InputError(
+            f"{len(messages)} bad line(s) in {path}; nothing was loaded:\n  " + "\n  ".join(shown) + tail,
+            fix=f"correct the lines above (schema: {schema_file}; guidelines: data/statements/GUIDELINES.md).",
+        )
+    if not rows:
+        raise InputError(f"{path} holds no statements.", fix="add one JSON object per line.")
+    return rows
+
+
+def natural_dataset(rows: Sequence[NaturalRow]) -> datasets.Dataset:
+    """Natural rows as a ``datasets.Dataset`` with the columns training and evaluation read."""
+    import datasets
+
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "text": datasets.Value("string"),
+            "labels": datasets.Sequence(datasets.Value("string")),
+            **{c: datasets.Value("string") for c in NATURAL_COLUMNS[3:]},
+        }
+    )
+    return datasets.Dataset.from_list(
+        [{c: getattr(r, c) for c in NATURAL_COLUMNS} for r in rows], features=features
+    )
+
+
+def load_natural(
+    split: str,
+    taxonomy: Taxonomy | str = "diplomatic-v1",
+    *,
+    directory: str | Path = NATURAL_DIR,
+    articles: str | Path | dict[str, dict[str, Any]] = DEFAULT_ARTICLES,
+) -> datasets.Dataset:
+    """One split of the natural set (``<directory>/<split>.jsonl``), validated, as a ``datasets.Dataset``."""
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}.", fix=f"use one of {', '.join(SPLITS)}.")
+    return natural_dataset(read_natural_rows(Path(directory) / f"{split}.jsonl", taxonomy, articles=articles))

@@ -31,9 +31,11 @@ from stancekit.statements.speakers import (
     _VERB_TAGS,
     Attribution,
     attribute,
+    resolve_description,
     resolve_pronoun,
 )
-from stancekit.statements.statement import Statement
+from stancekit.statements.statement import Statement, Target
+from stancekit.statements.targets import find_target
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -258,8 +260,21 @@ class Segmenter:
                 found = attribute(tokens, outside, bool(quotes)) if tokens else None
                 if found is not None and found.pronoun is not None:
                     found = resolve_pronoun(found, history, len(statements))
+                bare = not any(outside(t) and not (t.is_punct or t.is_quote) for t in tokens)
+                if found is None and quotes and bare and history and history[-1][0] == len(statements) - 1:
+                    found = history[-1][1]  # a bare quotation right after an attributed one: the same speaker
+                if found is not None and found.speaker is not None and found.pronoun is None:
+                    found = resolve_description(found, history, len(statements))
                 if found is not None and found.speaker is not None:
                     history.append((len(statements), found))
+                span = find_target(tokens)
+                target = None
+                if span is not None and piece_start <= start + span[0] < start + span[1] <= piece_end:
+                    target = Target(
+                        start=start + span[0],
+                        end=start + span[1],
+                        text=text[start + span[0] : start + span[1]],
+                    )
                 statements.append(
                     Statement(
                         text=text[piece_start:piece_end],
@@ -269,6 +284,7 @@ class Segmenter:
                             "quotation" if _is_quotation(text, piece_start, piece_end, quotes) else "sentence"
                         ),
                         speaker=found.speaker if found is not None else None,
+                        target=target,
                     )
                 )
         return statements

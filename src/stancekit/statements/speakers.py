@@ -58,6 +58,35 @@ _QUOTING_VERBS = _words(
     """
 )
 _HEARERS = _words("reporters journalists me us him her them parliament lawmakers")
+# Speech acts performed by an actor without a verb of saying ("Japan lodged a protest", "India rejected the
+# allegations"): their subject speaks only when it names an actor (an entity, a person or a group).
+_ACT_VERBS = _words(
+    """
+    accuse accuses accused accusing protest protests protested lodge lodges lodged dismiss dismisses
+    dismissed reject rejects rejected describe describes described estimate estimates estimated
+    document documented press presses pressed raise raises raised reaffirm reaffirms reaffirmed
+    apologise apologised apologize apologized expect expects expected welcome welcomes welcomed
+    praise praises praised back backs backed support supports supported blame blames blamed
+    agree agrees agreed commit commits committed offer offers offered thank thanks thanked
+    ask asks asked refuse refuses refused suggest suggests suggested propose proposes proposed
+    recommend recommends recommended question questioned convey conveys conveyed issue issues issued
+    hail hailed applaud applauded endorse endorsed mourn mourned criticized slam slammed decry decried
+    deplore deplored vow promise promised order ordered summon summoned recall recalled link linked
+    believe believes believed assess assesses assessed fear fears feared estimate reject
+    decline declines declined call calls called aim aims aimed flag flags flagged commits point points
+    pointed set
+    """
+)
+_ACTOR_NOUNS = _words(
+    """
+    officials groups group governments government leaders countries authorities economists participants
+    delegation delegations ministers ministry analysts experts diplomats sides parties donors members
+    lawmakers unions activists organisations organizations agencies agency company companies police
+    army military navy council committee commission mission coalition alliance bloc union nations states
+    forces members sources developers scientists researchers campaigners critics investigators residents
+    witnesses unions declaration report communique communiqué statement
+    """
+)
 _CALL_VERBS = frozenset({"call", "calls", "called", "calling"})
 _CALL_PARTICLES = frozenset({"on", "for", "upon"})
 # "as per X" usually means "in line with X"; it names a speaker only when X is a source.
@@ -75,9 +104,28 @@ _PERSON_NOUNS = _words(
     director chairman chairwoman chair head analyst expert man woman
     """
 )
+# Title words a person's name never includes: "Border Security Minister | Alistair Pennock".
+_TITLE_WORDS = _words(
+    """
+    spokesperson spokesman spokeswoman representative undersecretary deputy adviser advisor coordinator
+    commissioner ombudsman prosecutor judge justice superintendent inspector colonel lieutenant captain
+    major sergeant admiral bishop archbishop cardinal imam rabbi pastor professor researcher economist
+    """
+)
 # Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
 _HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady")
 _RESOLVABLE_PRONOUNS = frozenset({"he", "she", "it", "they"})
+# "The statement added", "the communiqué went on": a definite document noun alone refers back to the document
+# or body just named ("The joint statement issued by the ministers said ...").
+_DOCUMENT_NOUNS = _words(
+    """
+    statement communiqué communique declaration text document letter report resolution note release
+    readout message
+    """
+)
+_DOCUMENT_REFERENCE = "document"
+# "It went on: '...'", "The statement continued, '...'": continuing a quotation already attributed.
+_CONTINUING_VERBS = _words("went goes go continued continues")
 # The author or the addressee: the text does not name them, so no speaker.
 _UNNAMED_PRONOUNS = frozenset({"i", "we", "you", "one", "this", "that", "these", "those", "who", "which"})
 _NAME_ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -98,10 +146,44 @@ class Attribution:
     is_plural: bool = False
 
 
+def _is_continuing_verb(token: Token) -> bool:
+    """'went on:' / 'continued,' right before a quotation or a colon."""
+    if token.lower_ not in _CONTINUING_VERBS:
+        return False
+    after = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    if token.lower_ in ("went", "goes", "go"):
+        if after is None or after.lower_ != "on":
+            return False
+        after = after.nbor(1) if after.i + 1 < len(token.doc) else None
+    return after is not None and (after.text in (":", ",") or after.is_quote)
+
+
+def _is_actor(token: Token) -> bool:
+    """A named entity, a person or a group: the token or a compound/modifier of it ('NATO forces')."""
+    words = [token, *(c for c in token.children if c.dep_ in ("compound", "amod", "poss"))]
+    return (
+        any(t.ent_type_ in _NAME_ENTITY_LABELS for t in words) or token.lower_ in _PERSON_NOUNS | _ACTOR_NOUNS
+    )
+
+
+def _is_act_verb(token: Token) -> bool:
+    """A speech act without a verb of saying, whose subject names an actor."""
+    if token.tag_ not in _VERB_TAGS or token.lower_ not in _ACT_VERBS:
+        return False
+    if any(c.dep_ in ("auxpass", "nsubjpass") for c in token.children):
+        return False
+    subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return False
+    return _is_actor(subject) or (subject.lower_ in _RESOLVABLE_PRONOUNS and _is_main_clause(token))
+
+
 def _is_speech_verb(token: Token) -> bool:
     if token.tag_ not in _VERB_TAGS:
         return False
     word = token.lower_
+    if _is_continuing_verb(token):
+        return True
     if word in _CALL_VERBS:
         return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt"))
     if word not in _SPEECH_VERBS:
@@ -159,6 +241,10 @@ def _span_text(tokens: Sequence[Token]) -> str:
 
 def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None = None) -> Attribution | None:
     """Builds a speaker from name tokens (and role tokens), splitting "Foreign Minister Anna Berg"."""
+    for k, tok in enumerate(name_tokens[:-1]):
+        if tok.text == "," and name_tokens[k + 1].tag_ in ("WDT", "WP", "WP$", "WRB"):
+            name_tokens = name_tokens[:k]  # "Tavita Lopati, who hosted the talks": the clause is not the name
+            break
     name_tokens = _trim(name_tokens)
     role_tokens = _trim(role_tokens or [])
     if not name_tokens:
@@ -169,6 +255,30 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         return None
     if not any(t.pos_ in ("PROPN", "NOUN", "PRON", "NUM") or t.ent_type_ for t in name_tokens):
         return None
+    head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
+    if head.lower_ in _DOCUMENT_NOUNS:
+        # "A joint statement from the mediators", "The statement issued by the coalition nations": the body
+        for child in head.children:
+            inner = (
+                child
+                if child.dep_ == "prep"
+                else next((g for g in child.children if g.dep_ == "agent"), None)
+            )
+            if child.dep_ == "acl" and inner is None:
+                inner = next((g for g in child.children if g.dep_ == "prep" and g.lower_ == "by"), None)
+            if inner is not None and inner.lower_ in ("from", "of", "by"):
+                body = next((g for g in inner.children if g.dep_ == "pobj"), None)
+                if body is not None and body.pos_ in ("NOUN", "PROPN"):
+                    found = _make_attribution(list(body.subtree))
+                    # "It added" still refers to the document: the body stands in for it
+                    return Attribution(found.speaker) if found is not None else None
+    if (
+        len(name_tokens) == 2
+        and name_tokens[0].lower_ in ("the", "this", "that")
+        and name_tokens[1].lower_ in _DOCUMENT_NOUNS
+        and not role_tokens
+    ):
+        return Attribution(Speaker(name=_span_text(name_tokens)), pronoun=_DOCUMENT_REFERENCE)
     if "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
         # "The French foreign minister, Pierre Dupont, said": the person is the appositive
         name_tokens, role_tokens = role_tokens, name_tokens
@@ -185,6 +295,8 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
             if prefix and all(t.dep_ in ("compound", "amod", "nmod", "det", "poss", "case") for t in prefix):
                 role_tokens = prefix[1:] if prefix[0].dep_ == "det" else prefix
                 name_tokens = [t for t in name_tokens if t.i >= first.i]
+    if not role_tokens:
+        name_tokens, role_tokens = _split_person(name_tokens)
     head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
     person_noun = head.lower_ in _PERSON_NOUNS
     return Attribution(
@@ -192,6 +304,50 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         is_person="PERSON" in _entity_labels(name_tokens) or person_noun,
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
     )
+
+
+def _split_person(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
+    """'Julio Barcelos of the Selva Viva Alliance', 'Canary Islands vice-president Ana Morales': the person's
+    name is the name, the words around it the role."""
+    person = [t for t in tokens if t.ent_type_ == "PERSON"]
+    if not person:
+        # NER missed the person ("Border Security Minister Alistair Pennock" as ORG): the proper nouns after
+        # the last title word are the name
+        titles = [k for k, t in enumerate(tokens) if t.lower_ in _PERSON_NOUNS | _TITLE_WORDS]
+        if titles and 0 < titles[-1] < len(tokens) - 1:
+            rest = tokens[titles[-1] + 1 :]
+            if all(t.pos_ == "PROPN" or t.text in ("-", ".") for t in rest) and rest[0].text[:1].isupper():
+                before = tokens[: titles[-1] + 1]
+                return rest, before[1:] if before[0].dep_ == "det" else before
+        return tokens, []
+    if len(person) == len(tokens):
+        return tokens, []
+    first, last = person[0], person[0]
+    for t in tokens:
+        hyphenated = not last.whitespace_ and (t.text.startswith("-") or last.text.endswith("-"))
+        if t.i == last.i + 1 and (t.ent_type_ == "PERSON" or hyphenated):
+            last = t  # "Yoon Sang-cheol": a hyphenated name goes on without a space
+    titles = [t for t in tokens if first.i <= t.i < last.i and t.lower_ in _PERSON_NOUNS | _TITLE_WORDS]
+    if titles:
+        first = titles[-1].nbor(1)  # NER took the title in: "[Border Security Minister Alistair Pennock]"
+    while (
+        first.i > tokens[0].i
+        and first.nbor(-1).pos_ == "PROPN"
+        and first.nbor(-1).ent_type_ in ("", "PERSON")
+    ):
+        first = first.nbor(-1)  # NER often misses the first name: "vice-president Ana [Beltrán Morales]"
+    while first.i > tokens[0].i and first.nbor(-1).lower_ in _HONORIFICS:
+        first = first.nbor(-1)
+    name = [t for t in tokens if first.i <= t.i <= last.i]
+    before = _trim([t for t in tokens if t.i < first.i])
+    after = _trim([t for t in tokens if t.i > last.i])
+    if before and before[0].dep_ == "det":
+        before = before[1:]
+    if after and after[0].lower_ in ("of", "from", "at", "with", "in"):
+        after = after[1:] if after[0].lower_ == "of" else after
+    if after and after[0].tag_ in _WH_OR_VERB_TAGS:
+        after = []  # "X, whose country drafted the text": a clause, not a role
+    return name, before or after
 
 
 def _subject_attribution(
@@ -234,6 +390,8 @@ def _appositive_attribution(verb: Token, outside: Callable[[Token], bool]) -> tu
     if open_comma is None or open_comma - 1 < first:
         return None
     role = list(doc[open_comma + 1 : comma])
+    if any(t.text in ("—", "–", "--") for t in role):
+        return None  # a dateline: "SYDNEY, Oct 9 — The company said"
     if not role or role[0].tag_ in _WH_OR_VERB_TAGS or not any(t.pos_ in ("NOUN", "PROPN") for t in role):
         return None  # "The ministers, who met on Monday, said" / "Smith, however, said"
     if role[0].tag_ in _VERB_TAGS and role[0].dep_ not in ("amod", "compound", "nmod"):
@@ -307,10 +465,24 @@ def _according_to_attribution(
     return None
 
 
+def _dateline(tokens: Sequence[Token]) -> set[int]:
+    """'SYDNEY, Oct 9 —' / 'FUNAFUTI, Tuvalu —' opening a story: a place and date, never a speaker."""
+    if not tokens or not (tokens[0].text.isupper() and len(tokens[0].text) > 2):
+        return set()
+    for k, tok in enumerate(tokens[:10]):
+        if tok.text in ("—", "–", "--"):
+            return {t.i for t in tokens[: k + 1]}
+    return set()
+
+
 def attribute(
     tokens: Sequence[Token], outside: Callable[[Token], bool], has_quote: bool
 ) -> Attribution | None:
     """Who the statement's text says is speaking, from the words outside its quote marks."""
+    dateline = _dateline(tokens)
+    if dateline:
+        inner = outside
+        outside = lambda t: inner(t) and t.i not in dateline  # noqa: E731
     candidates = [
         t
         for t in tokens
@@ -326,17 +498,41 @@ def attribute(
         found = _verb_attribution(verb, outside)
         if found is not None:
             return found
-    return _according_to_attribution(tokens, outside)
+    according = _according_to_attribution(tokens, outside)
+    if according is not None:
+        return according
+    # No verb of saying: a speech act by a named actor ("Japan lodged a protest"), the main clause's first,
+    # then one in any clause ("..., a day after Manila accused Beijing of ...").
+    acts = [t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t))]
+    for verb in sorted(acts, key=lambda t: (not _is_main_clause(t), _depth(t), t.i)):
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or (not _is_main_clause(verb) and not _is_actor(subject)):
+            continue  # in a subordinate clause only a named actor speaks: "a figure the government hailed"
+        found = _subject_attribution(subject, outside)
+        if found is not None:
+            return found
+    # An actor acting on the record ("Britain imposed sanctions", "The UN General Assembly adopted a
+    # resolution") speaks for the statement: the main clause's subject, when it names an actor.
+    for verb in (t for t in tokens if outside(t) and t.dep_ == "ROOT" and t.tag_ in _VERB_TAGS):
+        subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
+        if subject is not None and (_is_actor(subject) or subject.lower_ in _RESOLVABLE_PRONOUNS):
+            return _subject_attribution(subject, outside)
+    return None
 
 
 def resolve_pronoun(
     found: Attribution, history: list[tuple[int, Attribution]], index: int
 ) -> Attribution | None:
-    """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window."""
+    """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window.
+
+    "The statement added" resolves to the document or body just named, else stays "the statement".
+    """
     for seen_at, earlier in reversed(history):
         if index - seen_at > _COREF_WINDOW:
             break
-        if found.pronoun in ("he", "she"):
+        if found.pronoun == _DOCUMENT_REFERENCE:
+            fits = not earlier.is_person
+        elif found.pronoun in ("he", "she"):
             fits = earlier.is_person and not earlier.is_plural
         elif found.pronoun == "it":
             fits = not earlier.is_person and not earlier.is_plural
@@ -344,4 +540,30 @@ def resolve_pronoun(
             fits = earlier.is_plural or not earlier.is_person
         if fits:
             return earlier
+    if found.pronoun == _DOCUMENT_REFERENCE:
+        return Attribution(found.speaker)
     return None
+
+
+# A definite description refers back further than a pronoun: "The company said" three paragraphs on.
+_DESCRIPTION_WINDOW = 8
+
+
+def resolve_description(
+    found: Attribution, history: list[tuple[int, Attribution]], index: int
+) -> Attribution:
+    """'The company' / 'the agency' resolves to the most recent named speaker with the same head noun
+    ("Australia's third-largest telecommunications company"); anything else is kept as found."""
+    assert found.speaker is not None
+    words = found.speaker.name.lower().split()
+    if len(words) != 2 or words[0] not in ("the", "this") or found.speaker.role:
+        return found
+    for seen_at, earlier in reversed(history):
+        if index - seen_at > _DESCRIPTION_WINDOW:
+            break
+        if earlier.speaker is None:
+            continue
+        other = earlier.speaker.name.lower().split()
+        if len(other) > 2 and other[-1] == words[1]:
+            return earlier
+    return found

@@ -84,7 +84,9 @@ def _tokenize(tokenizer: Any, rows: Any, labels: list[str], max_length: int) -> 
     )
 
 
-def _build_model(base: str, labels: list[str], lora: LoraSettings | None, base_ref: str) -> Any:
+def _build_model(
+    base: str, labels: list[str], lora: LoraSettings | None, base_ref: str, init: str | None = None
+) -> Any:
     from transformers import AutoModelForSequenceClassification
 
     from stancekit.statements.classifiers.encoder import quiet_transformers
@@ -99,7 +101,12 @@ def _build_model(base: str, labels: list[str], lora: LoraSettings | None, base_r
         )
     if lora is None:
         return model
-    from peft import LoraConfig, TaskType, get_peft_model
+    from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+
+    if init is not None:  # continue from trained adapters (and head): a warm start on new data
+        from stancekit.statements.classifiers.fine_tuned import resolve_weights
+
+        return PeftModel.from_pretrained(model, resolve_weights(init), is_trainable=True)
 
     peft_config = LoraConfig(
         task_type=TaskType.SEQ_CLS,
@@ -127,6 +134,7 @@ def _dev_probabilities(model: Any, tokenizer: Any, texts: list[str], max_length:
 
 def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> TrainingResult:
     """Train the classifier described by ``config`` (which needs a ``training:`` section) and save it."""
+    import datasets
     import torch
     from transformers import AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
@@ -136,7 +144,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     from stancekit.statements.classifiers.base import choose_thresholds, decide, label_matrix
     from stancekit.statements.classifiers.config import resolve_path
     from stancekit.statements.classifiers.fine_tuned import FineTunedClassifier
-    from stancekit.statements.data import load_statements
+    from stancekit.statements.data import load_natural, load_statements
     from stancekit.statements.taxonomy import load_taxonomy
 
     if config.training is None:
@@ -151,9 +159,20 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     labels = taxonomy.substantive
     data = resolve_path(tc.data)
     train_rows = load_statements(data, taxonomy, split=tc.train_split)
+    if tc.natural_data is not None:
+        # the natural-prior train split joins the balanced one; its weight is a whole number of repeats here
+        natural = load_natural(tc.train_split, taxonomy, directory=resolve_path(tc.natural_data))
+        natural = natural.select_columns(["text", "labels"])
+        repeats = max(1, round(tc.natural_weight))
+        train_rows = datasets.concatenate_datasets(
+            [train_rows.select_columns(["text", "labels"]), *[natural] * repeats]
+        )
     if tc.limit_train_rows:
         train_rows = train_rows.select(range(min(tc.limit_train_rows, len(train_rows))))
-    dev_rows = load_statements(data, taxonomy, split=tc.dev_split)
+    if tc.threshold_data == "natural":
+        dev_rows = load_natural(tc.dev_split, taxonomy, directory=resolve_path(tc.natural_data))
+    else:
+        dev_rows = load_statements(data, taxonomy, split=tc.dev_split)
     base = resolve_model(tc.base_model, progress=progress).location
     tokenizer = AutoTokenizer.from_pretrained(base)
     lengths = [len(ids) for ids in tokenizer(list(train_rows["text"]))["input_ids"]]
@@ -168,7 +187,7 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     best: tuple[float, int, Any] | None = None
     for seed in tc.seeds:
         set_seed(seed)
-        model = _build_model(base, labels, tc.lora, tc.base_model)
+        model = _build_model(base, labels, tc.lora, tc.base_model, tc.init_weights)
         args = TrainingArguments(
             output_dir=str(staging / "trainer"),
             num_train_epochs=tc.epochs,

@@ -46,6 +46,22 @@ class LoraSettings(StrictModel):
     modules_to_save: list[str] = Field(default_factory=lambda: ["classifier", "pooler"])
 
 
+class HeadRefitSettings(StrictModel):
+    """Refit only the head (BERT pooler + classifier) of trained weights on frozen encoder features.
+
+    The encoder is the one in ``weights:``; its [CLS] states are computed once and the pooler and classifier
+    are trained on them from their current values, so a refit takes seconds where fine-tuning takes an hour.
+    """
+
+    source: str = Field(
+        description="the trained weights whose encoder is kept (a shipped weights name or a directory); "
+        "not the output directory, so a re-run starts from the same model"
+    )
+    epochs: int = Field(default=300, ge=1, description="full-batch Adam steps over the features")
+    learning_rate: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=1e-4, ge=0)
+
+
 class TrainConfig(StrictModel):
     """How a fine-tuned classifier is trained (the ``training:`` section of a classifier config)."""
 
@@ -68,6 +84,31 @@ class TrainConfig(StrictModel):
     limit_train_rows: int | None = Field(
         default=None, ge=1, description="smoke tests only: train on the first n"
     )
+    natural_data: str | None = Field(
+        default=None,
+        description="directory of the natural-prior set (data/natural): its train split is trained on too",
+    )
+    natural_weight: float = Field(
+        default=1.0, gt=0, description="loss weight of a natural train row relative to a balanced one"
+    )
+    threshold_data: Literal["statements", "natural"] = Field(
+        default="statements",
+        description="whose dev split sets the per-label thresholds: the balanced statements or the natural set",
+    )
+    init_weights: str | None = Field(
+        default=None,
+        description="LoRA only: continue training these trained weights (a shipped name or a directory) "
+        "instead of fresh adapters",
+    )
+    refit_head: HeadRefitSettings | None = Field(
+        default=None, description="refit only the head of `weights:` instead of fine-tuning the base model"
+    )
+
+    @model_validator(mode="after")
+    def _check_natural(self) -> TrainConfig:
+        if self.threshold_data == "natural" and self.natural_data is None:
+            raise ValueError("threshold_data: natural needs `natural_data:` (the data/natural directory)")
+        return self
 
 
 class ZeroShotSettings(StrictModel):

@@ -1,0 +1,250 @@
+"""Targets: the span naming whom or what a statement is about, from rules over the dependency parse.
+
+Who is condemned, supported, threatened, warned or mourned; what is committed or called for. A trigger word
+(a speech-act verb or noun: "condemned", "called on", "condolences", "pledged", "support for") is found in the
+statement and its argument is taken by its dependency relation:
+
+- the direct object: "condemned **the attack**", "urged **both sides** to ...", "backed **the plan**";
+- the object of a preposition that names the addressee or theme: "called on **X** to", "called for **X**",
+  "condolences to **X**", "support for **X**", "appealed to **X**", "concern over **X**";
+- for a verb followed by an infinitive ("pledged to send **two ships**", "agreed to set up **a patrol**"),
+  the object of the infinitive, else the infinitive's phrase.
+
+The argument's subtree, without relative clauses and the punctuation at either end, is the target. The
+first trigger in the statement's parse order wins (the main clause's before an embedded one). No trigger, or
+no argument: ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+# Surface-form stems (the lemmatizer is off): a token triggers when its lower-cased form starts with one.
+_VERB_STEMS = (
+    "condemn", "denounc", "critici", "deplor", "decr", "blam", "accus", "slam", "censur", "rebuk",
+    "urg", "demand", "appeal", "ask", "press", "implor", "call", "request", "invit",
+    "pledg", "promis", "vow", "commit", "agre", "undert", "plan", "intend", "offer", "provid", "send",
+    "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
+    "warn", "threaten", "mourn", "sympathi", "console", "grie", "assess", "fear", "caution",
+)  # fmt: skip
+# Verbs of warning and assessing: the danger is the subject of what is said ("warned that **the dam** could fail").
+_ASSESS_STEMS = ("warn", "assess", "fear", "caution")
+_NOUN_STEMS = (
+    "condolence", "sympathy", "sympathies", "support", "solidarity", "gratitude", "thanks", "praise",
+    "condemnation", "criticism", "concern", "call", "appeal", "demand", "threat", "warning", "commitment",
+    "pledge", "backing", "tribute", "protest",
+)  # fmt: skip
+# Prepositions that introduce the target after a trigger: "called on X", "support for X", "condolences to X".
+_TARGET_PREPOSITIONS = frozenset(
+    {"on", "upon", "for", "to", "with", "over", "about", "against", "of", "from"}
+)
+# Objects that name the hearers of a speech verb, not its target ("told reporters").
+_NOT_TARGETS = frozenset(
+    {
+        "reporters",
+        "journalists",
+        "it",
+        "this",
+        "that",
+        "them",
+        "us",
+        "him",
+        "her",
+        "me",
+        "what",
+        "which",
+        "who",
+    }
+)
+_VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBN", "VBG"})
+_OBJECTS = ("dobj", "obj", "attr")
+_CUT_RELATIONS = frozenset({"relcl", "acl:relcl", "appos", "acl", "advcl"})
+_CALL_STEMS = ("call", "appeal")
+# Time and quantity are when or how much, not whom or what: "agreed on Thursday to ...".
+_NOT_TARGET_ENTITIES = frozenset({"DATE", "TIME", "CARDINAL", "PERCENT", "ORDINAL"})
+
+
+def _stem_match(word: str, stems: Sequence[str]) -> bool:
+    return word.startswith(tuple(stems))
+
+
+def _is_trigger(token: Token) -> bool:
+    word = token.lower_
+    if token.tag_ in _VERB_TAGS:
+        return _stem_match(word, _VERB_STEMS)
+    if token.pos_ == "NOUN":
+        return word.startswith(_NOUN_STEMS)
+    return False
+
+
+def _phrase(token: Token, inside: set[int]) -> list[Token]:
+    """The argument's subtree inside the statement, cut before relative clauses and appositives."""
+    cut = {
+        t.i
+        for d in token.subtree
+        if d.dep_ in _CUT_RELATIONS and d.i > token.i and d.i != token.i
+        for t in d.subtree
+    }
+    tokens = [t for t in token.subtree if t.i in inside and t.i not in cut]
+    # keep one contiguous run around the head: a cut clause, or a comma that does not go on listing, ends it
+    run = [t for t in tokens if t.i <= token.i]
+    for t in tokens:
+        if t.i > token.i:
+            if t.i != run[-1].i + 1:
+                break
+            listing = t.i + 1 < len(t.doc) and t.nbor(1).dep_ in ("conj", "cc")
+            if t.text in (",", ";", ":", "(", "—", "–") and not listing:
+                break
+            run.append(t)
+    while run and (run[0].is_punct or run[0].is_quote or run[0].lower_ in ("and", "or")):
+        run = run[1:]
+    while run and (run[-1].is_punct or run[-1].is_quote or run[-1].is_space):
+        run = run[:-1]
+    return run
+
+
+def _usable(token: Token) -> bool:
+    if token.ent_type_ in _NOT_TARGET_ENTITIES:
+        return False
+    return (token.lower_ not in _NOT_TARGETS and token.pos_ != "PRON") or token.lower_ == "everyone"
+
+
+def _prepositional_object(head: Token, after: int = -1) -> Token | None:
+    for child in head.children:
+        if (
+            child.dep_ in ("prep", "prt", "dative")
+            and child.lower_ in _TARGET_PREPOSITIONS
+            and child.i > after
+        ):
+            objects = [g for g in child.children if g.dep_ == "pobj" and _usable(g)]
+            if objects:
+                return objects[0]
+    return None
+
+
+def _infinitive_object(trigger: Token) -> Token | None:
+    """'pledged to send two ships': the infinitive's object, else the object of its preposition."""
+    for child in trigger.children:
+        if child.dep_ in ("xcomp", "ccomp") and child.tag_ in _VERB_TAGS and child.i > trigger.i:
+            inner = next((g for g in child.children if g.dep_ in _OBJECTS and _usable(g)), None)
+            if inner is not None:
+                return inner
+            found = _prepositional_object(child)
+            if found is not None:
+                return found
+    return None
+
+
+def _argument(trigger: Token) -> Token | None:
+    """The token heading the trigger's target, by dependency relation (see the module docstring)."""
+    if trigger.lower_.startswith(_CALL_STEMS):  # "called on X to ...", "appealed to X": the addressee first
+        found = _prepositional_object(trigger)
+        if found is not None:
+            return found
+    for child in trigger.children:
+        if child.dep_ in _OBJECTS and _usable(child):
+            if child.pos_ == "NOUN" and child.lower_.startswith(_NOUN_STEMS):
+                # "offered condolences to X", "expressed support for X": the speech act's own argument
+                inner = _prepositional_object(child) or _prepositional_object(trigger, after=child.i)
+                if inner is not None:
+                    return inner
+            return child
+    if trigger.lower_.startswith(_ASSESS_STEMS):
+        for child in trigger.children:
+            if child.dep_ == "ccomp":
+                subject = next(
+                    (g for g in child.children if g.dep_ in ("nsubj", "nsubjpass") and _usable(g)), None
+                )
+                if subject is not None:
+                    return subject
+    found = _infinitive_object(trigger) or _prepositional_object(trigger)
+    if found is not None:
+        return found
+    if trigger.pos_ == "NOUN" and trigger.dep_ in _OBJECTS:
+        # "offered condolences to X", "expressed its support for X": the preposition may hang off the verb
+        return _prepositional_object(trigger.head, after=trigger.i)
+    return None
+
+
+def _depth(token: Token) -> int:
+    depth = 0
+    while token.head.i != token.i and depth < 100:
+        token, depth = token.head, depth + 1
+    return depth
+
+
+_SAYING = frozenset(
+    {
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "added",
+        "adds",
+        "stated",
+        "noted",
+        "wrote",
+        "explained",
+        "insisted",
+    }
+)
+
+
+def _content_argument(tokens: Sequence[Token], inside: set[int]) -> Token | None:
+    """No trigger: what the (reported) clause is about. Below a verb of saying, its clause; then the
+    copula's complement after a pronoun ("This was **a deliberate act**"), else the subject, else the object."""
+    roots = [t for t in tokens if t.dep_ == "ROOT"]
+    if not roots:
+        return None
+    clause = roots[0]
+    if clause.lower_ in _SAYING:
+        inner = next((c for c in clause.children if c.dep_ == "ccomp" and c.i in inside), None)
+        if inner is None:  # a quotation before its attribution: '"...," he said' parses the quote as ccomp
+            inner = next((c for c in clause.children if c.dep_ in ("ccomp", "parataxis")), None)
+        if inner is None:
+            return None
+        clause = inner
+    subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    complement = next((c for c in clause.children if c.dep_ in ("attr", "dobj")), None)
+    usable_subject = subject is not None and _usable(subject) and subject.i in inside
+    usable_complement = complement is not None and _usable(complement) and complement.i in inside
+    if usable_subject and not (
+        _is_named_actor(subject) and (usable_complement or _infinitive_object(clause))
+    ):
+        return subject  # what the clause is about, unless it is the actor doing something to an object
+    if usable_complement:
+        return complement
+    return _infinitive_object(clause)
+
+
+def _is_named_actor(token: Token) -> bool:
+    """'Denmark aims to ...', 'Scientists are watching ...': the subject is who acts, not what it is about."""
+    return token.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or (
+        token.tag_ in ("NNS", "NNPS") and any(c.dep_ in ("amod", "compound") for c in token.children)
+    )
+
+
+def find_target(tokens: Sequence[Token]) -> tuple[int, int] | None:
+    """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies."""
+    if not tokens:
+        return None
+    if tokens[0].text.isupper() and len(tokens[0].text) > 2:  # a dateline ("ISLAMABAD —") names no target
+        dash = next((k for k, t in enumerate(tokens[:10]) if t.text in ("—", "–", "--")), None)
+        if dash is not None:
+            tokens = tokens[dash + 1 :]
+    inside = {t.i for t in tokens}
+    triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
+    heads = [_argument(trigger) for trigger in triggers]
+    heads.append(_content_argument(tokens, inside))
+    for head in heads:
+        if head is None or head.i not in inside:
+            continue
+        run = _phrase(head, inside)
+        if run:
+            return run[0].idx, run[-1].idx + len(run[-1].text)
+    return None
