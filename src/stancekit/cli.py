@@ -394,25 +394,29 @@ def corpus_run(
 ) -> None:
     """Analyse every document (statements, speakers, labels, summary) into DIR/documents.parquet,
     DIR/statements.parquet and DIR/manifest.json. Run the same command again to continue an interrupted run."""
-    from stancekit.corpus import run_corpus
+    from stancekit.corpus.run import CorpusInterrupted, run_corpus
 
-    run = run_corpus(
-        source,
-        output_dir,
-        id_column=id_column,
-        text_column=text_column,
-        date_column=date_column,
-        summary=summary,
-        limit=limit,
-        summariser=config,
-        classifier=classifier,
-        overrides=overrides,
-        engine=engine.value,
-        workers=workers,
-        address=address,
-        shard_size=shard_size,
-        progress=progress,
-    )
+    try:
+        run = run_corpus(
+            source,
+            output_dir,
+            id_column=id_column,
+            text_column=text_column,
+            date_column=date_column,
+            summary=summary,
+            limit=limit,
+            summariser=config,
+            classifier=classifier,
+            overrides=overrides,
+            engine=engine.value,
+            workers=workers,
+            address=address,
+            shard_size=shard_size,
+            progress=progress,
+        )
+    except CorpusInterrupted as interrupted:
+        stderr.print(str(interrupted), highlight=False)
+        raise typer.Exit(130) from None
     counts = run.manifest["counts"]
     rate = (
         f"; {run.documents_run / run.seconds:.2f} docs/s this run"

@@ -39,6 +39,10 @@ DEFAULT_SHARD_SIZE = 32
 Engine = Literal["local", "ray"]
 
 
+class CorpusInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the finished shards are kept and recorded; the message says how many."""
+
+
 @dataclass
 class CorpusRun:
     """What a finished (or interrupted) run did."""
@@ -48,7 +52,6 @@ class CorpusRun:
     shards_run: int = 0
     documents_run: int = 0
     seconds: float = 0.0
-    interrupted: bool = False
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -418,14 +421,11 @@ def run_corpus(
                 run.documents_run += len(rows) + len(plan[shard][1])
                 bar.advance(task, len(rows) + len(plan[shard][1]))
     except KeyboardInterrupt:
-        run.interrupted = True
         rows_iter.close()
-        if progress:
-            sys.stderr.write(
-                f"interrupted: {len(manifest['shards'])} of {n_shards} shards are done and kept in {out}; "
-                "run the same command again to continue.\n"
-            )
-        raise
+        raise CorpusInterrupted(
+            f"interrupted: {len(manifest['shards'])} of {n_shards} shards are done and kept in {out}; "
+            "run the same command again to continue."
+        ) from None
     finally:
         rows_iter.close()
         _stop_engine(run_settings)
