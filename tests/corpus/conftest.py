@@ -10,6 +10,7 @@ import json
 import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -79,3 +80,22 @@ def tiny_classifier(tiny_bert: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture
 def corpus_file(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "corpus.jsonl", make_documents(12))
+
+
+def read_tables(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    docs = pd.read_parquet(out / "documents.parquet").drop(columns=["timings"])
+    return docs, pd.read_parquet(out / "statements.parquet")
+
+
+def assert_same_tables(out: Path, reference: Path) -> None:
+    """Offsets, text, kinds, speakers, targets and labels exactly equal, scores within 1e-4, timings excluded."""
+    docs, statements = read_tables(out)
+    ref_docs, ref_statements = read_tables(reference)
+    assert len(ref_docs) > 0 and len(ref_statements) > 0
+    pd.testing.assert_frame_equal(docs, ref_docs)
+    exact = ["document_id", "index", "start", "end", "text", "kind", "speaker", "target", "labels"]
+    assert statements[exact].map(repr).equals(ref_statements[exact].map(repr))
+    for ours, theirs in zip(statements["scores"], ref_statements["scores"], strict=True):
+        ours, theirs = dict(ours), dict(theirs)
+        assert ours.keys() == theirs.keys()
+        assert all(abs(ours[k] - theirs[k]) <= 1e-4 for k in ours)

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from stancekit.corpus import run
-from tests.corpus.conftest import make_documents, write_jsonl
+from tests.corpus.conftest import assert_same_tables, make_documents, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 N_DOCUMENTS = 48
@@ -92,25 +92,6 @@ def finish(cmd: list[str]) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(cmd, process.returncode, stdout, stderr)
 
 
-def tables(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    docs = pd.read_parquet(out / "documents.parquet").drop(columns=["timings"])
-    statements = pd.read_parquet(out / "statements.parquet")
-    return docs, statements
-
-
-def assert_same_tables(out: Path, reference: Path) -> None:
-    docs, statements = tables(out)
-    ref_docs, ref_statements = tables(reference)
-    assert docs["id"].is_unique and len(docs) == N_DOCUMENTS  # none lost, none duplicated
-    pd.testing.assert_frame_equal(docs, ref_docs)
-    exact = ["document_id", "index", "start", "end", "text", "kind", "speaker", "target", "labels"]
-    assert statements[exact].map(repr).equals(ref_statements[exact].map(repr))
-    for ours, theirs in zip(statements["scores"], ref_statements["scores"], strict=True):
-        ours, theirs = dict(ours), dict(theirs)
-        assert ours.keys() == theirs.keys()
-        assert all(abs(ours[k] - theirs[k]) <= 1e-4 for k in ours)
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory, tiny_classifier: Path) -> tuple[Path, Path]:
     """The input and an uninterrupted run of it (in-process, one worker) to compare against."""
@@ -159,4 +140,6 @@ def test_kill_9_and_ctrl_c_then_resume_give_the_uninterrupted_tables(
     finish(cmd)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] and manifest["counts"]["documents"] == N_DOCUMENTS
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert docs["id"].is_unique and len(docs) == N_DOCUMENTS  # none lost, none duplicated
     assert_same_tables(out, reference)

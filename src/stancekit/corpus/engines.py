@@ -9,6 +9,7 @@ Both yield ``(shard, rows)`` as shards finish, in any order; the caller writes e
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -166,7 +167,11 @@ def start_ray(address: str | None) -> tuple[Any, bool]:
     if ray.is_initialized():
         return ray, False
     check_ray_address(address)
-    kwargs: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False}
+    kwargs: dict[str, Any] = {
+        "ignore_reinit_error": True,
+        "log_to_driver": False,
+        "logging_level": logging.WARNING,
+    }
     if address is None:
         kwargs["include_dashboard"] = False
     else:
@@ -201,13 +206,14 @@ def run_ray(
             items.append({"position": position, "id": doc_id, "text": text})
             shard_of[position] = shard
     context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
+    context.enable_progress_bars = False  # ours counts documents
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     dataset = ray.data.from_items(items).map_batches(
         DocumentAnalyser,
         fn_constructor_args=(settings,),
         batch_size=batch_size,
         batch_format="pyarrow",
-        concurrency=workers,
+        compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=RAY_ACTOR_CPUS,
     )
     done: dict[int, list[dict[str, Any]]] = {shard: [] for shard in pending}
