@@ -250,8 +250,13 @@ class DocumentAnalyser:
             import torch
 
             torch.set_num_threads(settings.torch_threads)
+        from transformers.utils import logging as transformers_logging
+
         from stancekit.statements.classifiers import build_classifier
         from stancekit.statements.segment import Segmenter
+
+        # one "Loading weights" bar per worker would garble the run's own progress bar
+        transformers_logging.disable_progress_bar()
 
         self.segmenter = Segmenter()
         self.segmenter.nlp  # noqa: B018  (load spaCy now, not inside the first timed batch)
