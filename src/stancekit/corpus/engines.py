@@ -109,18 +109,23 @@ def run_local(
         initializer=_init_worker,
         initargs=(settings,),
     )
+    finished = False
     try:
         futures = [executor.submit(_run_shard, shard, columns) for shard, columns in batches]
         for future in as_completed(futures):
             yield future.result()
+        finished = True
     finally:
-        processes = list((getattr(executor, "_processes", None) or {}).values())
-        executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # an interrupt must not wait for the shards in flight
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=10)
+        if finished:
+            executor.shutdown(wait=True)
+        else:  # interrupted or failed: do not wait for the shards in flight
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in processes:
+                process.join(timeout=10)
 
 
 # --------------------------------------------------------------------------------------------- ray
