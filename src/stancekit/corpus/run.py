@@ -387,6 +387,8 @@ def run_corpus(
 
     done = {int(k) for k in manifest["shards"]}
     out.mkdir(parents=True, exist_ok=True)
+    # the manifest exists before any part does: a directory with tables and no manifest is not a run of ours
+    _write_manifest(out, manifest)
     remove_unrecorded_parts(out, done)
     plan = _plan(corpus, selected, shard_size, done)
     todo = [shard for shard, batch in plan.items() if shard not in done]
