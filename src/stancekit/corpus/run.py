@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -411,6 +413,10 @@ def run_corpus(
     _write_manifest(out, manifest)
 
     run = CorpusRun(output_dir=out, manifest=manifest)
+    # Ctrl-C must stop the run even where the process inherited SIGINT ignored (a job started by a script)
+    restore = None
+    if threading.current_thread() is threading.main_thread():
+        restore = signal.signal(signal.SIGINT, signal.default_int_handler)
     documents_todo = sum(len(c["position"]) + len(plan[s][1]) for s, c in batches)
     try:
         with _progress(progress) as bar:
@@ -431,6 +437,8 @@ def run_corpus(
     finally:
         rows_iter.close()
         _stop_engine(run_settings)
+        if restore is not None:
+            signal.signal(signal.SIGINT, restore)
     staging = out / STAGING
     if staging.is_dir() and not any(staging.iterdir()):
         staging.rmdir()
