@@ -21,6 +21,7 @@ _compat.install()
 # Heavier parts (spaCy, classifiers) load on first use, so `import stancekit` and the CLI start fast.
 _LAZY = {
     "analyse": "stancekit.analyse",
+    "analyse_corpus": "stancekit.corpus",
     "Analysis": "stancekit.analyse",
     "AnalysedStatement": "stancekit.statements.analysed",
     "classify": "stancekit.statements.classifiers",
@@ -58,6 +59,7 @@ __all__ = [
     "Target",
     "__version__",
     "analyse",
+    "analyse_corpus",
     "classify",
     "load_classifier",
     "segment",

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from stancekit.errors import StancekitError
 
@@ -362,6 +363,153 @@ INTERRUPTED = (
     "interrupted: outputs are only written when a command finishes, so nothing half-done was left; "
     "run the same command again (evaluate and corpus runs resume where they stopped)."
 )
+
+
+# --------------------------------------------------------------------------------------------- corpus
+
+
+class _CorpusGroup(TyperGroup):
+    """``stancekit corpus INPUT ...`` runs the corpus; ``sample`` and ``validate`` are its other commands."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+corpus_app = typer.Typer(
+    cls=_CorpusGroup,
+    no_args_is_help=True,
+    help="Analyse a corpus into documents/statements tables (Parquet); sample and validate its labels.",
+)
+app.add_typer(corpus_app, name="corpus")
+
+
+class CorpusEngine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+@corpus_app.command("run")
+def corpus_run(
+    source: Annotated[
+        str,
+        typer.Argument(help="JSONL/CSV/Parquet file, folder or glob of .txt files, or a save_to_disk dir."),
+    ],
+    output_dir: Annotated[
+        str, typer.Option("--output-dir", "-o", help="Run directory (resumed if unfinished).")
+    ],
+    id_column: Annotated[
+        str | None, typer.Option(help="Column of unique ids (unset: rows are numbered).")
+    ] = None,
+    text_column: Annotated[str, typer.Option(help="Column of the documents' text.")] = "text",
+    date_column: Annotated[str | None, typer.Option(help="Column of the documents' dates.")] = None,
+    summary: Annotated[
+        bool, typer.Option("--summary/--no-summary", help="Also summarise each document.")
+    ] = True,
+    limit: Annotated[int | None, typer.Option(help="Analyse the first N documents only.")] = None,
+    config: ConfigOption = None,
+    classifier: Annotated[
+        str | None, typer.Option("--classifier", help="Classifier config name or path.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="summariser.KEY=VALUE or classifier.KEY=VALUE, e.g. classifier.batch_size=64."
+        ),
+    ] = None,
+    engine: Annotated[
+        CorpusEngine, typer.Option(help="local worker processes, or Ray Data.")
+    ] = CorpusEngine.local,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes / Ray actors (default: from cores and memory).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (--engine ray; unset: local).")
+    ] = None,
+    shard_size: Annotated[int, typer.Option(help="Documents per shard: the unit written and resumed.")] = 32,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Analyse every document (statements, speakers, labels, summary) into DIR/documents.parquet,
+    DIR/statements.parquet and DIR/manifest.json. Run the same command again to continue an interrupted run."""
+    from stancekit.corpus.run import CorpusInterrupted, run_corpus
+
+    try:
+        run = run_corpus(
+            source,
+            output_dir,
+            id_column=id_column,
+            text_column=text_column,
+            date_column=date_column,
+            summary=summary,
+            limit=limit,
+            summariser=config,
+            classifier=classifier,
+            overrides=overrides,
+            engine=engine.value,
+            workers=workers,
+            address=address,
+            shard_size=shard_size,
+            progress=progress,
+        )
+    except CorpusInterrupted as interrupted:
+        stderr.print(str(interrupted), highlight=False)
+        raise typer.Exit(130) from None
+    counts = run.manifest["counts"]
+    rate = (
+        f"; {run.documents_run / run.seconds:.2f} docs/s this run"
+        if run.documents_run and run.seconds
+        else ""
+    )
+    stderr.print(
+        f"wrote {counts['documents']:,} documents, {counts['statements']:,} statements "
+        f"({counts['failed']} failed, listed in manifest.json) to {output_dir} in {run.seconds:.1f} s{rate}",
+        highlight=False,
+    )
+
+
+@corpus_app.command("sample")
+def corpus_sample(
+    run_dir: Annotated[str, typer.Argument(help="A corpus run directory.")],
+    n: Annotated[int, typer.Option("--n", help="Statements to sample, stratified by predicted label.")] = 200,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Where the sample is written (JSONL and CSV).")
+    ] = None,
+    show_predictions: Annotated[
+        bool, typer.Option("--show-predictions/--hide-predictions", help="Include the predicted labels.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 0,
+) -> None:
+    """Export a label-stratified sample of a run's statements for annotation."""
+    from stancekit.corpus.validation import sample_for_annotation
+
+    _print_result(sample_for_annotation(run_dir, n, output, show_predictions, seed))
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    run_dir: Annotated[str, typer.Argument(help="A corpus run directory.")],
+    gold: Annotated[str, typer.Argument(help="The annotated sample with gold labels.")],
+    output_config: Annotated[
+        str | None,
+        typer.Option("--output-config", help="Write recalibrated thresholds as a classifier config."),
+    ] = None,
+) -> None:
+    """Score a run's labels against gold labels: per-label precision, recall and F1 with intervals."""
+    from stancekit.corpus.validation import validate_against_gold
+
+    _print_result(validate_against_gold(run_dir, gold, output_config=output_config))
+
+
+def _print_result(result) -> None:
+    if result is None:
+        return
+    if hasattr(result, "to_markdown"):
+        print(result.to_markdown())
+    elif hasattr(result, "model_dump_json"):
+        print(result.model_dump_json(indent=2))
+    else:
+        print(result)
 
 
 def main() -> None:

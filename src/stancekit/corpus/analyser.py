@@ -1,0 +1,361 @@
+"""The per-batch function both engines run: models load once per worker, then batch after batch goes through.
+
+A batch is a table of documents (``position``, ``id``, ``date``, ``text``); the result is one row per
+document with its analysis as JSON (``record``) or why it failed (``failed``). Flat columns travel through
+process pools and Ray Data alike; the writer turns them into the typed tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stancekit.errors import StancekitError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from stancekit.statements.classifiers.config import ClassifierConfig
+    from stancekit.summarise.config import SummariserConfig
+
+# Function words that make up a large share of any English text; a document with few of them is
+# probably not English, and the English-only models should not be trusted on it.
+_ENGLISH = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "that",
+        "is",
+        "was",
+        "he",
+        "for",
+        "it",
+        "with",
+        "as",
+        "his",
+        "on",
+        "be",
+        "at",
+        "by",
+        "had",
+        "are",
+        "but",
+        "from",
+        "or",
+        "have",
+        "an",
+        "they",
+        "which",
+        "one",
+        "you",
+        "were",
+        "her",
+        "all",
+        "she",
+        "there",
+        "would",
+        "their",
+        "we",
+        "him",
+        "been",
+        "has",
+        "when",
+        "who",
+        "will",
+        "more",
+        "no",
+        "if",
+        "out",
+        "so",
+        "said",
+        "what",
+        "up",
+        "its",
+        "about",
+        "into",
+        "than",
+        "them",
+        "can",
+        "only",
+        "other",
+        "new",
+        "some",
+        "could",
+        "time",
+        "these",
+        "two",
+        "may",
+        "then",
+        "do",
+        "first",
+        "any",
+        "my",
+        "now",
+        "such",
+        "like",
+        "our",
+        "over",
+        "man",
+        "me",
+        "even",
+        "most",
+        "made",
+        "after",
+        "also",
+        "did",
+        "many",
+        "before",
+        "must",
+        "through",
+        "back",
+        "years",
+        "where",
+        "much",
+        "your",
+        "way",
+        "well",
+        "down",
+        "should",
+        "because",
+        "each",
+        "just",
+        "those",
+        "people",
+        "how",
+        "too",
+        "little",
+        "state",
+        "good",
+        "very",
+        "make",
+        "world",
+        "still",
+        "own",
+        "see",
+        "men",
+        "work",
+        "long",
+        "get",
+        "here",
+        "between",
+        "both",
+        "life",
+        "being",
+        "under",
+        "never",
+        "day",
+        "same",
+        "another",
+        "know",
+        "while",
+        "last",
+        "might",
+        "us",
+        "great",
+        "old",
+        "year",
+        "off",
+        "come",
+        "since",
+        "against",
+        "go",
+        "came",
+        "right",
+        "used",
+        "take",
+        "three",
+        "not",
+        "this",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+")
+MIN_ENGLISH_SHARE = 0.15  # English news text runs at 0.35-0.5; other languages near 0
+
+
+def language_warning(text: str) -> str | None:
+    """A warning when ``text`` does not look like English (few English function words), else None."""
+    words = _WORD.findall(text.lower())
+    if len(words) < 20:
+        return None  # too short to tell
+    share = sum(w in _ENGLISH for w in words) / len(words)
+    if share < MIN_ENGLISH_SHARE:
+        return (
+            f"only {share:.0%} of its words are common English function words: it may not be English, "
+            "and the models are English-only"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What a worker loads: picklable, so it travels to worker processes and Ray actors."""
+
+    classifier: ClassifierConfig
+    summariser: SummariserConfig | None
+    torch_threads: int | None = None
+
+
+OUTPUT_COLUMNS = ("position", "id", "failed", "record")
+
+
+def _summary_sentences(result: Any, source: str) -> list[dict[str, Any]] | None:
+    """Summary sentences with consistency, flag and support spans: the summariser's own grounding when it
+    has one, else the model-free ROUGE-2 support of ``stancekit.summarise.grounding``."""
+    sentences = getattr(result, "sentences", None)
+    if sentences is not None:
+        rows = []
+        for s in sentences:
+            consistency = getattr(s, "consistency", getattr(s, "score", None))
+            support = getattr(s, "support", None) or []
+            rows.append(
+                {
+                    "text": s.text,
+                    "consistency": None if consistency is None else float(consistency),
+                    "flagged": getattr(s, "flagged", None),
+                    "support": [{"start": int(p.start), "end": int(p.end)} for p in support],
+                }
+            )
+        return rows
+    if not result.summary.strip():
+        return None
+    from stancekit.summarise.grounding import rouge2_support
+
+    try:
+        grounded = rouge2_support(result.summary, source)
+    except StancekitError:
+        return None  # a summary with no words has nothing to ground
+    return [
+        {
+            "text": s.text,
+            "consistency": float(s.score),
+            "flagged": None,
+            "support": [{"start": p.start, "end": p.end} for p in s.support],
+        }
+        for s in grounded.sentences
+    ]
+
+
+class DocumentAnalyser:
+    """Segments, classifies and (optionally) summarises batches of documents; loads its models once."""
+
+    def __init__(self, settings: ModelSettings) -> None:
+        if settings.torch_threads:
+            import torch
+
+            torch.set_num_threads(settings.torch_threads)
+        from transformers.utils import logging as transformers_logging
+
+        from stancekit.statements.classifiers import build_classifier
+        from stancekit.statements.segment import Segmenter
+
+        # one "Loading weights" bar per worker would garble the run's own progress bar
+        transformers_logging.disable_progress_bar()
+
+        self.segmenter = Segmenter()
+        self.segmenter.nlp  # noqa: B018  (load spaCy now, not inside the first timed batch)
+        self.classifier = build_classifier(settings.classifier)
+        self.summariser = None
+        if settings.summariser is not None:
+            from stancekit.summarise.summariser import Summariser
+
+            self.summariser = Summariser(settings.summariser, progress=False)
+
+    def __call__(self, batch: pa.Table | dict[str, list[Any]]) -> pa.Table:
+        import pyarrow as pa
+
+        columns = batch if isinstance(batch, dict) else batch.to_pydict()
+        rows = self.analyse(columns["position"], columns["id"], columns["text"])
+        return pa.table(
+            {name: [row[name] for row in rows] for name in OUTPUT_COLUMNS},
+            schema=pa.schema(
+                [
+                    ("position", pa.int64()),
+                    ("id", pa.string()),
+                    ("failed", pa.string()),
+                    ("record", pa.string()),
+                ]
+            ),
+        )
+
+    def analyse(self, positions: list[int], ids: list[str], texts: list[str]) -> list[dict[str, Any]]:
+        """One output row per document, in input order."""
+        rows: list[dict[str, Any]] = []
+        work: list[tuple[int, list[Any], float]] = []  # (row index, statements, segment seconds)
+        for position, doc_id, text in zip(positions, ids, texts, strict=True):
+            started = time.perf_counter()
+            try:
+                statements = self.segmenter.segment(text)
+            except StancekitError as error:
+                rows.append(
+                    {"position": int(position), "id": doc_id, "failed": error.problem, "record": None}
+                )
+                continue
+            rows.append({"position": int(position), "id": doc_id, "failed": None, "record": None})
+            work.append((len(rows) - 1, statements, time.perf_counter() - started))
+
+        # One classifier call for the whole batch: length-sorted batches over all its statements.
+        all_statements = [s for _, statements, _ in work for s in statements]
+        started = time.perf_counter()
+        classifications = self.classifier.predict([s.text for s in all_statements]) if all_statements else []
+        classify_s = time.perf_counter() - started
+        per_statement = classify_s / len(all_statements) if all_statements else 0.0
+
+        summaries: list[Any] = [None] * len(work)
+        summarise_s = [0.0] * len(work)
+        if self.summariser is not None and work:
+            sources = [texts[index] for index, _, _ in work]
+            started = time.perf_counter()
+            summaries = self.summariser.summarise_many(sources)
+            elapsed = time.perf_counter() - started
+            generated = [r.timings.get("generate_s", 0.0) for r in summaries]
+            total = sum(generated) or 1.0
+            summarise_s = [elapsed * g / total for g in generated]  # batch time shared by generation time
+
+        cursor = 0
+        for k, (index, statements, segment_s) in enumerate(work):
+            text = texts[index]
+            found = classifications[cursor : cursor + len(statements)]
+            cursor += len(statements)
+            summary = summaries[k]
+            record = {
+                "summary": None if summary is None else summary.summary,
+                "summary_sentences": None if summary is None else _summary_sentences(summary, text),
+                "language_warning": language_warning(text),
+                "timings": {
+                    "segment": segment_s,
+                    "classify": per_statement * len(statements),  # batch time shared by statement count
+                    "summarise": summarise_s[k],
+                },
+                "statements": [
+                    _statement_row(i, s, c) for i, (s, c) in enumerate(zip(statements, found, strict=True))
+                ],
+            }
+            timings = record["timings"]
+            timings["total"] = timings["segment"] + timings["classify"] + timings["summarise"]
+            rows[index]["record"] = json.dumps(record, ensure_ascii=False)
+        return rows
+
+
+def _statement_row(index: int, statement: Any, classification: Any) -> dict[str, Any]:
+    speaker = statement.speaker
+    target = getattr(statement, "target", None)  # added by the statements issue; absent before it
+    return {
+        "index": index,
+        "start": statement.start,
+        "end": statement.end,
+        "text": statement.text,
+        "kind": statement.kind,
+        "speaker": None if speaker is None else {"name": speaker.name, "role": speaker.role},
+        "target": None
+        if target is None
+        else {"start": int(target.start), "end": int(target.end), "text": str(target.text)},
+        "labels": list(classification.labels),
+        "scores": {k: float(v) for k, v in classification.scores.items()},
+    }
