@@ -1,18 +1,21 @@
-"""A learned factual-consistency scorer: a MiniLM cross-encoder over (evidence, summary sentence) pairs.
+"""A learned factual-consistency scorer: a logistic model over MiniLM similarity and lexical support features.
 
-SummaC-style, made cheap enough for two CPU cores (issue 10):
+SummaC-style evidence, made cheap enough for two shared CPU cores (issue 10):
 
-1. evidence: for each summary sentence, the ``top_k`` source sentences that share most word bigrams with it
-   (unigrams break ties, so an abstractive sentence still finds its evidence), joined in source order. Any
-   source length works: the source is read sentence by sentence, never truncated; only the evidence is cut to
-   the cross-encoder's ``max_length`` tokens;
-2. the cross-encoder (MiniLM + LoRA adapters + a one-logit head, shipped in ``stancekit/weights/``) reads
-   ``[CLS] evidence [SEP] sentence [SEP]`` and gives the probability that the evidence supports the sentence;
-3. a sentence scores ``(1 - rouge_weight) * p + rouge_weight * ROUGE-2 support`` (see
+1. evidence: for each summary sentence, the ``top_k`` source sentences that share most bigrams with it
+   (unigrams break ties, so an abstractive sentence still finds its evidence), in source order. Any source
+   length works: the source is read sentence by sentence, never truncated;
+2. features of (evidence, sentence) (:data:`FEATURES`): the MiniLM (embedded pack) cosine of the sentence with
+   its best and its mean evidence sentence, ROUGE-1/2 precision against the evidence, the share of its names
+   and of its numbers that the evidence holds, negation and modality mismatches, its length;
+3. a logistic model, trained on pairs built only from the team's own articles (``scripts/train_consistency.py``;
+   supported reference and source sentences against entity, number, date, negation, modality, addition and
+   other-article corruptions), turns them into a support probability ``p``;
+4. a sentence scores ``(1 - rouge_weight) * p + rouge_weight * ROUGE-2 support`` (see
    :mod:`stancekit.summarise.grounding`), and a summary the ``aggregation`` (mean or min) of its sentences.
 
-The weights were trained only on pairs built from the team's own articles (``scripts/train_consistency.py``);
-aggregation, ``rouge_weight``, ``top_k`` and the threshold were chosen on FRANK validation (README).
+The weights (a few coefficients, ``consistency.json``) are chosen on the team dev split; ``top_k``,
+``rouge_weight``, the aggregation and the threshold on FRANK validation (README).
 
 Example:
     >>> scorer = ConsistencyScorer()  # doctest: +SKIP
@@ -78,10 +81,6 @@ def select_evidence(
     return [spans[i] for i in sorted(ranked)]
 
 
-def evidence_text(source: str, spans: list[tuple[int, int]]) -> str:
-    return " ".join(source[s:e] for s, e in spans)
-
-
 def resolve_consistency_weights(ref: str | Path) -> Path:
     """A shipped weights name (``consistency-minilm-v1``) or a directory written by the trainer."""
     shipped = WEIGHTS_DIR / str(ref)
@@ -93,6 +92,117 @@ def resolve_consistency_weights(ref: str | Path) -> Path:
             f"{DEFAULT_CONSISTENCY}.yaml.",
         )
     return path
+
+
+FEATURES = (
+    "cosine_best",  # MiniLM cosine of the sentence with its closest evidence sentence
+    "cosine_mean",  # ... with the mean of its evidence sentences' embeddings
+    "rouge1_precision",  # share of the sentence's words found in the evidence (repeats clipped)
+    "rouge2_precision",  # share of its word bigrams found in the evidence
+    "content_precision",  # share of its content words (stop words out) found in the evidence
+    "name_support",  # share of its capitalised words (names) found in the evidence; 1 with none
+    "number_support",  # share of its numbers found in the evidence; 1 with none
+    "negation_mismatch",  # 1 when one of sentence and evidence is negated and the other not
+    "modality_mismatch",  # 1 when the sentence's modal verbs (will, could, ...) are absent from the evidence
+    "log_length",  # log of the sentence's word count
+)
+_NEGATION = frozenset(
+    ["not", "no", "never", "n't", "nor", "cannot", "without", "denied", "refused", "rejected"]
+)
+_MODALS = frozenset(["will", "would", "could", "may", "might", "should", "must", "can"])
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _precision(claim: Counter, evidence: Counter) -> float:
+    total = sum(claim.values())
+    return sum((claim & evidence).values()) / total if total else 1.0
+
+
+def _share(items: set[str], pool: str | set[str]) -> float:
+    return sum(item in pool for item in items) / len(items) if items else 1.0
+
+
+def pair_features(
+    sentence: str, evidence: list[str], cosines: list[float], mean_cosine: float
+) -> list[float]:
+    """The :data:`FEATURES` of one summary sentence against its evidence sentences."""
+    import math
+
+    from stancekit.text import content_words
+
+    joined = " ".join(evidence)
+    claim_words, evidence_words = words(sentence), words(joined)
+    lowered = joined.lower()
+    negated = bool(_NEGATION & set(claim_words)) or "n't" in sentence
+    evidence_negated = bool(_NEGATION & set(evidence_words)) or "n't" in joined
+    modals = _MODALS & set(claim_words)
+    return [
+        max(cosines) if cosines else 0.0,
+        mean_cosine,
+        _precision(Counter(claim_words), Counter(evidence_words)),
+        _precision(Counter(ngrams(claim_words, 2)), Counter(ngrams(evidence_words, 2))),
+        _share(content_words(sentence), set(evidence_words)),
+        _share({m.group(0).lower() for m in _NAME.finditer(sentence)}, lowered),
+        _share({m.group(0).replace(",", "") for m in _DIGITS.finditer(sentence)}, joined.replace(",", "")),
+        float(negated != evidence_negated),
+        float(bool(modals - set(evidence_words))),
+        math.log(1 + len(claim_words)),
+    ]
+
+
+class SentenceEncoder:
+    """MiniLM sentence embeddings (mean pooling, unit length: the sentence-transformers recipe), cached by
+    text so a source sentence cited by several summary sentences is embedded once."""
+
+    def __init__(
+        self, model: str = "embedded:all-minilm-l6-v2", *, device: str = "cpu", batch_size: int = 64
+    ):
+        from transformers import AutoModel, AutoTokenizer
+
+        from stancekit.models.reference import resolve_model
+        from stancekit.statements.classifiers.encoder import encoder_window, quiet_transformers
+
+        with quiet_transformers():
+            location = resolve_model(model, progress=False).location
+            self.model = AutoModel.from_pretrained(location).to(device).eval()
+            self.tokenizer = AutoTokenizer.from_pretrained(location)
+        self.max_length = encoder_window(self.model, self.tokenizer, 128)
+        self.device, self.batch_size = device, batch_size
+        self.cache: dict[str, Any] = {}
+
+    def embed(self, texts: list[str]) -> dict[str, Any]:
+        import torch
+
+        todo = sorted({t for t in texts if t not in self.cache}, key=len)
+        with torch.inference_mode():
+            for b in range(0, len(todo), self.batch_size):
+                batch = todo[b : b + self.batch_size]
+                inputs = self.tokenizer(
+                    batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                )
+                inputs = {k: v.to(self.device) for k, v in inputs.items()}
+                hidden = self.model(**inputs).last_hidden_state
+                mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1).float().cpu().numpy()
+                self.cache.update(zip(batch, pooled, strict=True))
+        return self.cache
+
+
+def feature_rows(encoder: SentenceEncoder, claims: list[str], evidence: list[list[str]]) -> list[list[float]]:
+    """:data:`FEATURES` for aligned claims and their evidence sentences."""
+    import numpy as np
+
+    vectors = encoder.embed([*claims, *(e for group in evidence for e in group)])
+    rows = []
+    for claim, group in zip(claims, evidence, strict=True):
+        c = vectors[claim]
+        cosines = [float(c @ vectors[e]) for e in group]
+        mean = np.mean([vectors[e] for e in group], axis=0) if group else np.zeros_like(c)
+        norm = float(np.linalg.norm(mean)) or 1.0
+        rows.append(pair_features(claim, group, cosines, float(c @ mean) / norm))
+    return rows
 
 
 class ConsistencyScorer:
@@ -108,10 +218,10 @@ class ConsistencyScorer:
         top_k: int | None = None,
         rouge_weight: float | None = None,
         aggregation: Literal["mean", "min"] | None = None,
-        max_length: int | None = None,
-        batch_size: int = 32,
         device: str = "auto",
     ) -> None:
+        import numpy as np
+
         self.directory = resolve_consistency_weights(weights)
         self.meta = json.loads((self.directory / CONSISTENCY_FILE).read_text(encoding="utf-8"))
         chosen = self.meta.get("scoring", {})
@@ -119,46 +229,55 @@ class ConsistencyScorer:
         self.rouge_weight = chosen.get("rouge_weight", 0.0) if rouge_weight is None else rouge_weight
         self.aggregation = aggregation or chosen.get("aggregation", "mean")
         self.threshold = float(chosen.get("threshold", 0.5))
-        self.max_length = max_length or int(self.meta["max_length"])
         if not 0.0 <= self.rouge_weight <= 1.0 or self.top_k < 1 or self.aggregation not in ("mean", "min"):
             raise InputError(
                 f"bad scorer settings: top_k={self.top_k}, rouge_weight={self.rouge_weight}, "
                 f"aggregation={self.aggregation!r}.",
                 fix="top_k >= 1, rouge_weight in [0, 1], aggregation 'mean' or 'min'.",
             )
-        self.batch_size = batch_size
-        self.device = select_device(device)
-        self.model, self.tokenizer = load_cross_encoder(self.directory, self.meta["base_model"])
-        self.model = self.model.to(self.device).eval()
+        model = self.meta.get("model", {})
+        if model.get("features") != list(FEATURES):
+            raise ModelUnavailableError(
+                f"{self.directory / CONSISTENCY_FILE} was trained on other features than this stancekit computes.",
+                fix="retrain it: python scripts/train_consistency.py --config configs/consistency/"
+                f"{DEFAULT_CONSISTENCY}.yaml.",
+            )
+        self.mean = np.asarray(model["mean"], dtype=float)
+        self.scale = np.asarray(model["scale"], dtype=float)
+        self.coef = np.asarray(model["coef"], dtype=float)
+        self.intercept = float(model["intercept"])
+        self.encoder = SentenceEncoder(self.meta["base_model"], device=select_device(device))
 
-    def probabilities(self, premises: list[str], hypotheses: list[str]) -> list[float]:
-        """Support probability of each (premise, hypothesis) pair."""
-        return cross_encode(
-            self.model, self.tokenizer, premises, hypotheses, self.max_length, self.batch_size, self.device
-        )
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        import numpy as np
+
+        if not rows:
+            return []
+        z = ((np.asarray(rows, dtype=float) - self.mean) / self.scale) @ self.coef + self.intercept
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
 
     def score(self, summaries: object, sources: object) -> list[SummarySupport]:
         """Score aligned summaries and sources; bad input raises ``InputError`` before the model runs."""
         summaries, sources = check_pairs(summaries, sources)
         floors = [rouge2_support(s, src) for s, src in zip(summaries, sources, strict=True)]
-        premises, hypotheses, evidence = [], [], []
+        claims, evidence, chosen_spans = [], [], []
         for floor, source in zip(floors, sources, strict=True):
             spans = source_sentences(source)
             rows = []
             for sentence in floor.sentences:
                 chosen = select_evidence(sentence.text, source, spans, self.top_k)
-                premises.append(evidence_text(source, chosen))
-                hypotheses.append(sentence.text)
+                claims.append(sentence.text)
+                evidence.append([source[s:e] for s, e in chosen])
                 rows.append(chosen)
-            evidence.append(rows)
-        probabilities = iter(self.probabilities(premises, hypotheses))
+            chosen_spans.append(rows)
+        probabilities = iter(self.probabilities(feature_rows(self.encoder, claims, evidence)))
         results = []
-        for floor, rows in zip(floors, evidence, strict=True):
+        for floor, rows in zip(floors, chosen_spans, strict=True):
             sentences = []
             for sentence, chosen in zip(floor.sentences, rows, strict=True):
                 p = next(probabilities)
                 combined = (1.0 - self.rouge_weight) * p + self.rouge_weight * sentence.score
-                # cited evidence: the floor's best-matching sentences first, then the rest of the premise
+                # cited evidence: the floor's best-matching sentences first, then the rest of the evidence
                 cited = [(s.start, s.end) for s in sentence.support]
                 cited += [c for c in chosen if c not in cited]
                 sentences.append(
@@ -174,69 +293,3 @@ class ConsistencyScorer:
             total = min(values) if self.aggregation == "min" else sum(values) / len(values)
             results.append(SummarySupport(score=total, sentences=sentences))
         return results
-
-
-def load_cross_encoder(directory: Path, base_model: str) -> tuple[Any, Any]:
-    """The base encoder with the directory's LoRA adapters merged in, and its tokenizer."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    from stancekit.models.reference import resolve_model
-    from stancekit.statements.classifiers.encoder import quiet_transformers
-
-    try:
-        with quiet_transformers():
-            base = resolve_model(base_model, progress=False).location
-            model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
-            from peft import PeftModel
-
-            # merging folds the adapters into the base weights: scoring then costs what the base does
-            model = PeftModel.from_pretrained(model, directory).merge_and_unload()
-            return model, AutoTokenizer.from_pretrained(base)
-    except (OSError, ValueError, KeyError) as error:
-        raise ModelUnavailableError(
-            f"the consistency scorer at {directory} could not be loaded: {error}",
-            fix="check that the directory holds adapter_config.json, adapter_model.safetensors and "
-            f"{CONSISTENCY_FILE}, or retrain it.",
-        ) from None
-
-
-def cross_encode(
-    model: Any,
-    tokenizer: Any,
-    premises: list[str],
-    hypotheses: list[str],
-    max_length: int,
-    batch_size: int,
-    device: str,
-) -> list[float]:
-    """Sigmoid of the one-logit head over (premise, hypothesis) pairs, in length-sorted batches (on a CPU
-    the cost is the padded tokens); a pair beyond ``max_length`` loses tokens from its longer side first."""
-    import torch
-
-    if not premises:
-        return []
-    encoded = tokenizer(premises, hypotheses, truncation="longest_first", max_length=max_length)
-    ids = encoded["input_ids"]
-    types = encoded.get("token_type_ids")
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    out = [0.0] * len(ids)
-    pad = tokenizer.pad_token_id or 0
-    with torch.inference_mode():
-        for b in range(0, len(order), batch_size):
-            batch = order[b : b + batch_size]
-            width = max(len(ids[i]) for i in batch)
-            input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            type_ids = torch.zeros((len(batch), width), dtype=torch.long)
-            for row, i in enumerate(batch):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
-                if types is not None:
-                    type_ids[row, : len(ids[i])] = torch.tensor(types[i])
-            inputs = {"input_ids": input_ids, "attention_mask": mask}
-            if types is not None:
-                inputs["token_type_ids"] = type_ids
-            logits = model(**{k: v.to(device) for k, v in inputs.items()}).logits[:, 0]
-            for row, value in zip(batch, logits.sigmoid().float().cpu().tolist(), strict=True):
-                out[row] = value
-    return out

@@ -1,6 +1,6 @@
-"""Training pairs for the factual-consistency cross-encoder, built only from the team's own articles.
+"""Training pairs for the factual-consistency scorer, built only from the team's own articles.
 
-Each pair is (evidence, claim, label): the evidence is chosen as the scorer chooses it at inference
+Each pair is (evidence sentences, claim, label): the evidence is chosen as the scorer chooses it at inference
 (:func:`stancekit.summarise.consistency.select_evidence`), so training sees what scoring sees.
 
 - supported (1): each reference-summary sentence; source sentences, as written or lightly paraphrased
@@ -22,13 +22,13 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
-from stancekit.summarise.consistency import evidence_text, select_evidence, source_sentences
+from stancekit.summarise.consistency import select_evidence, source_sentences
 from stancekit.summarise.data import SummaryPair
 from stancekit.text import words
 
 
 class ConsistencyPair(BaseModel):
-    premise: str
+    evidence: list[str]
     hypothesis: str
     label: int
     kind: str
@@ -231,7 +231,7 @@ def _article_pairs(
         chosen = select_evidence(claim, source, evidence_spans or spans, top_k)
         pairs.append(
             ConsistencyPair(
-                premise=evidence_text(source, chosen),
+                evidence=[source[s:e] for s, e in chosen],
                 hypothesis=_restyle(claim, rng, restyle_rate),
                 label=label,
                 kind=kind,
