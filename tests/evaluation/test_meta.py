@@ -104,7 +104,7 @@ def test_a_meta_evaluation_task_reports_agreement_pooled_and_per_group(tmp_path)
     assert m["kendall_tau"].low <= m["kendall_tau"].value <= m["kendall_tau"].high
     assert "(A, rouge2_support)" in m["roc_auc_a"].label
     assert results.details["meta_evaluation"]["threshold"] == pytest.approx(0.325)
-    assert results.details["meta_evaluation"]["groups"]["B"] == {"n": 3, "n_factual": 1}
+    assert results.details["meta_evaluation"]["groups"]["B"] == {"key": "b", "n": 3, "n_factual": 1}
 
 
 def test_the_heuristic_is_judged_by_its_flag_count_under_both_names(tmp_path):

@@ -516,7 +516,7 @@ def _agreement(
             factual_at=task.meta.factual_at,
             n_resamples=task.bootstrap.n_resamples,
         )
-        tables[names[group]] = {"n": result.n, "n_factual": result.n_factual}
+        tables[names[group]] = {"key": group, "n": result.n, "n_factual": result.n_factual}
         for stat, label in AGREEMENT_STATISTICS.items():
             figure = getattr(result, stat)
             name = stat if group is None else f"{stat}_{group}"
