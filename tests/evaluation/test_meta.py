@@ -139,3 +139,16 @@ def test_a_human_score_outside_zero_one_is_refused_with_its_line(tmp_path):
     with pytest.raises(InputError, match="human score") as error:
         run(path, tmp_path / "bad")
     assert "judged.jsonl:3" in str(error.value)
+
+
+def test_texts_that_may_not_be_copied_stay_out_of_the_evidence_details(tmp_path):
+    import json
+
+    from tests.harness import run
+
+    path = _meta_task(tmp_path, log_samples={"output_text": False, "reference_text": False})
+    run(path, tmp_path / "private")
+    lines = (tmp_path / "private" / "predictions.jsonl").read_text().splitlines()
+    record = json.loads(lines[0])
+    assert "output" not in record and "Kenya" not in lines[0]
+    assert record["details"]["support_sentences"][0]["support"]  # offsets and scores stay

@@ -569,9 +569,20 @@ def prediction_lines(task: TaskConfig, records: list[dict[str, Any]]) -> str:
         line["scores"] = record["scores"]
         for optional in ("label_scores", "meta", "details"):
             if optional in record:
-                line[optional] = record[optional]
+                value = record[optional]
+                # evidence details quote the output's sentences: they follow the output's log setting
+                line[optional] = value if keep_output or optional != "details" else _without_text(value)
         lines.append(json.dumps(line, ensure_ascii=False))
     return "\n".join(lines) + "\n"
+
+
+def _without_text(value: Any) -> Any:
+    """``value`` with every ``text`` key left out, at any depth (offsets and scores stay)."""
+    if isinstance(value, dict):
+        return {k: _without_text(v) for k, v in value.items() if k != "text"}
+    if isinstance(value, list):
+        return [_without_text(v) for v in value]
+    return value
 
 
 @contextmanager
