@@ -271,6 +271,13 @@ class TaskConfig(StrictModel):
     def fingerprint(self) -> str:
         """sha256 of the resolved config, leaving out what does not change a number (description, reproduce)."""
         data = self.model_dump(mode="json", exclude={"description", "reproduce"})
+        # keys added for meta_evaluation are left out when unset, so older tasks keep their fingerprint
+        if data.get("meta") is None:
+            data.pop("meta", None)
+        columns = data.get("dataset", {}).get("columns", {})
+        for key in ("human", "group"):
+            if columns.get(key) is None:
+                columns.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
