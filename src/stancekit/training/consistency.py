@@ -50,6 +50,9 @@ class ConsistencyTraining(StrictModel):
     dev_split: str = "dev"
     base_model: str = Field(default="embedded:all-minilm-l6-v2", description="the sentence encoder")
     output_dir: str
+    evidence_top_k: int = Field(
+        default=3, ge=1, description="evidence sentences per training pair (scoring.top_k is chosen apart)"
+    )
     source_sentences_per_article: int = Field(default=5, ge=0)
     restyle_rate: float = Field(default=0.35, ge=0.0, le=1.0)
     c_grid: list[float] = Field(default_factory=lambda: [0.01, 0.1, 1.0, 10.0], min_length=1)
@@ -108,7 +111,7 @@ def train_consistency(config: ConsistencyConfig, *, log: Any = print) -> Consist
     check_output_path(output, "directory", what="training.output_dir")
     data = resolve_path(tc.data)
     settings = {
-        "top_k": config.scoring.top_k,
+        "top_k": tc.evidence_top_k,
         "source_sentences_per_article": tc.source_sentences_per_article,
         "restyle_rate": tc.restyle_rate,
     }
