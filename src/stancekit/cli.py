@@ -32,6 +32,7 @@ stderr = Console(stderr=True, soft_wrap=True)  # never re-wrap error messages
 class SummaryFormat(str, Enum):
     text = "text"
     json = "json"
+    markdown = "markdown"
 
 
 class AnalysisFormat(str, Enum):
@@ -98,8 +99,12 @@ def summarise(
         result = summariser.summarise_one(text)
     if output_format is SummaryFormat.json:
         stdout.print_json(json.dumps({"source": path, **result.model_dump(mode="json")}))
-    else:
-        print(str(result) if mode is SummaryMode.stance else result.summary)
+    elif mode is SummaryMode.stance:
+        print(str(result))
+    elif output_format is SummaryFormat.markdown:
+        print(result.to_markdown(), end="")
+    else:  # "[3]" after a sentence: source sentence 3 supports it; "(?)": below the support threshold
+        print(result.cited())
 
 
 @app.command()

@@ -84,7 +84,9 @@ def test_reference_metric_on_documents_is_a_config_error(tmp_path: Path, documen
         "system": {"type": "lead", "k": 1},
         "metrics": ["rouge"],
     }
-    with pytest.raises(ConfigError, match="reference-free metrics: abstractiveness, faithfulness"):
+    with pytest.raises(
+        ConfigError, match="reference-free metrics: abstractiveness, factual_consistency, faithfulness"
+    ):
         load_task(write_task(tmp_path, "bad", config))
 
 

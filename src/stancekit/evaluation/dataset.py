@@ -51,6 +51,8 @@ class Sample:
     input: str | None
     reference: str | tuple[str, ...] | None
     where: str  # "file:line" (or "file: record N") for messages
+    human: float | None = None  # meta-evaluation: the human judgement of the output (1.0 = fully factual)
+    group: str | None = None  # meta-evaluation: the origin reported apart (e.g. cnndm, bbc)
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def load_eval_dataset(config: DatasetConfig, kind: str, *, limit: int | None = N
         assert config.path is not None
         path = existing_file(config.path, "data file")
         table = _load_table(path, config.path, fmt)
-        for key in ("id", "input", "reference"):
+        for key in ("id", "input", "reference", "human", "group"):
             _check_column(getattr(config.columns, key), table.column_names, key, config.path)
         for name in config.where:
             _check_column(name, table.column_names, "where", config.path)
@@ -349,6 +351,22 @@ def _text_rows(references: str, inputs: str | None) -> tuple[list[dict[str, Any]
     return rows, locations, files
 
 
+def _judged_sample(
+    row: dict[str, Any], sample_id: str, position: int, text: str | None, where: str, columns: dict[str, Any]
+) -> Sample:
+    """A meta-evaluation sample: the source, and the human score (a number in [0, 1]) of the output."""
+    human_column, group_column = columns.get("human"), columns.get("group")
+    human = row.get(human_column) if human_column else None
+    if isinstance(human, bool) or not isinstance(human, int | float) or not 0.0 <= float(human) <= 1.0:
+        raise InputError(
+            f"the human score (column '{human_column}') must be a number in [0, 1], got {human!r}.",
+            where=where,
+            fix="every judged sample needs its human score (1.0 = fully factual).",
+        )
+    group = row.get(group_column) if group_column else None
+    return Sample(sample_id, position, text, None, where, float(human), None if group is None else str(group))
+
+
 def _sample(
     row: dict[str, Any], position: int, where: str, columns: dict[str, str | None], kind: str
 ) -> Sample:
@@ -368,6 +386,8 @@ def _sample(
                 fix="every sample needs its input text: fix or remove the row, or set "
                 "dataset.skip_empty_inputs: true to leave empty ones out (they are listed in the results).",
             )
+    if kind == "meta_evaluation":
+        return _judged_sample(row, str(raw_id), position, text, where, columns)
     if reference_column is None:  # reference-free scoring (e.g. format: documents)
         return Sample(str(raw_id), position, text, None, where)
     reference = row.get(reference_column)

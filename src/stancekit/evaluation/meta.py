@@ -21,6 +21,13 @@ from pydantic import BaseModel
 
 from stancekit.errors import InputError
 
+# The figures of a meta-evaluation, as results.json names them (pooled; per group "<name>_<group>").
+AGREEMENT_STATISTICS = {
+    "roc_auc": "ROC-AUC at telling fully factual summaries from the rest (0.5 = chance)",
+    "balanced_accuracy": "balanced accuracy at the metric's threshold",
+    "kendall_tau": "Kendall tau-b between the metric and the human score",
+}
+
 
 class Agreement(BaseModel):
     """One figure with its 95% interval."""
@@ -53,9 +60,17 @@ def _interval(statistic, strata: list[np.ndarray], seed: int, n_resamples: int =
 
 
 def meta_evaluate(
-    scores: Sequence[float], human: Sequence[float], *, threshold: float, group: str = "all", seed: int = 0
+    scores: Sequence[float],
+    human: Sequence[float],
+    *,
+    threshold: float,
+    group: str = "all",
+    seed: int = 0,
+    factual_at: float = 1.0,
+    n_resamples: int = 1000,
 ) -> MetaEvaluation:
-    """Agreement of metric ``scores`` (higher = better supported) with ``human`` scores (1.0 = fully factual)."""
+    """Agreement of metric ``scores`` (higher = better supported) with ``human`` scores (at or above
+    ``factual_at``: fully factual)."""
     from scipy.stats import kendalltau
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
@@ -64,7 +79,7 @@ def meta_evaluate(
         raise InputError(
             f"{s.size} metric scores but {h.size} human scores.", fix="align them one per summary."
         )
-    factual = h >= 1.0
+    factual = h >= factual_at
     if factual.all() or not factual.any():
         raise InputError(
             f"group {group!r} needs both fully factual and erroneous summaries to score ROC-AUC.",
@@ -86,9 +101,9 @@ def meta_evaluate(
         group=group,
         n=n,
         n_factual=int(factual.sum()),
-        roc_auc=_interval(auc, strata, seed),
-        balanced_accuracy=_interval(bacc, strata, seed),
-        kendall_tau=_interval(tau, strata, seed),
+        roc_auc=_interval(auc, strata, seed, n_resamples),
+        balanced_accuracy=_interval(bacc, strata, seed, n_resamples),
+        kendall_tau=_interval(tau, strata, seed, n_resamples),
         threshold=threshold,
     )
 
@@ -113,22 +128,36 @@ def _support_scores(metric: str, summaries: list[str], sources: list[str]) -> li
     out = load_metric(metric).compute(predictions=summaries, sources=sources)
     if "scores" in out:
         return [float(v) for v in out["scores"]]
-    if metric == "faithfulness":  # flags: fewer unsupported numbers, names and sentences is better
+    if metric in (
+        "faithfulness",
+        "unsupported_content",
+    ):  # flags: fewer unsupported numbers, names and sentences is better
         keys = ("unsupported_numbers", "unsupported_entities", "unsupported_sentences")
         return [-float(sum(len(out[k][i]) for k in keys)) for i in range(len(summaries))]
     raise InputError(f"metric {metric!r} gives no per-summary support score.", fix="use rouge2_support.")
 
 
-def meta_evaluate_frank(path: str, metric: str = "rouge2_support") -> list[MetaEvaluation]:
-    """Score FRANK's summaries with a shipped metric and measure its agreement with the annotators, pooled
-    and per dataset. The threshold is chosen on the pooled set: FRANK validation is a development set."""
+def read_frank(path: str) -> list[dict]:
     import json
     from pathlib import Path
 
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     if not rows:
         raise InputError(f"{path} holds no rows.", fix="point at frank-validation.jsonl.")
+    return rows
+
+
+def meta_evaluate_frank(path: str, metric: str = "rouge2_support") -> list[MetaEvaluation]:
+    """Score FRANK's summaries with a shipped metric and measure its agreement with the annotators, pooled
+    and per dataset. The threshold is chosen on the pooled set: FRANK validation is a development set."""
+    rows = read_frank(path)
     scores = _support_scores(metric, [r["summary"] for r in rows], [r["article"] for r in rows])
+    return frank_agreement(rows, scores)
+
+
+def frank_agreement(rows: list[dict], scores: Sequence[float]) -> list[MetaEvaluation]:
+    """Pooled and per-dataset agreement of ``scores`` (one per FRANK row), threshold chosen on the pool."""
+    scores = list(scores)
     human = [float(r["factuality"]) for r in rows]
     threshold = best_threshold(scores, human)
     results = [meta_evaluate(scores, human, threshold=threshold, group="pooled")]
@@ -138,3 +167,52 @@ def meta_evaluate_frank(path: str, metric: str = "rouge2_support") -> list[MetaE
             meta_evaluate([scores[i] for i in idx], [human[i] for i in idx], threshold=threshold, group=name)
         )
     return results
+
+
+class GridPoint(BaseModel):
+    """One setting of the consistency scorer's aggregation and its FRANK ROC-AUC (point values)."""
+
+    top_k: int
+    rouge_weight: float
+    aggregation: str
+    roc_auc: dict[str, float]
+
+
+def consistency_grid(
+    path: str,
+    weights: str,
+    *,
+    top_ks: Sequence[int] = (1, 2, 3, 5),
+    rouge_weights: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+) -> list[GridPoint]:
+    """ROC-AUC on FRANK of every (top_k, rouge_weight, aggregation) of one trained cross-encoder: the model
+    runs once per top_k; weights and aggregation are recombined from per-sentence scores. FRANK validation
+    may choose these settings, never the weights."""
+    from sklearn.metrics import roc_auc_score
+
+    from stancekit.summarise.consistency import ConsistencyScorer
+    from stancekit.summarise.grounding import rouge2_support
+
+    rows = read_frank(path)
+    summaries, sources = [r["summary"] for r in rows], [r["article"] for r in rows]
+    factual = np.asarray([float(r["factuality"]) >= 1.0 for r in rows])
+    groups = {"pooled": np.ones(len(rows), dtype=bool)}
+    groups |= {name: np.asarray([r["dataset"] == key for r in rows]) for key, name in FRANK_GROUPS.items()}
+    floors = [
+        [s.score for s in rouge2_support(a, b).sentences] for a, b in zip(summaries, sources, strict=True)
+    ]
+    scorer = ConsistencyScorer(weights, rouge_weight=0.0)
+    points = []
+    for k in top_ks:
+        scorer.top_k = k
+        learned = [[s.score for s in r.sentences] for r in scorer.score(summaries, sources)]
+        for w in rouge_weights:
+            for aggregation in ("mean", "min"):
+                combined = [
+                    [(1 - w) * p + w * f for p, f in zip(ps, fs, strict=True)]
+                    for ps, fs in zip(learned, floors, strict=True)
+                ]
+                scores = np.asarray([min(c) if aggregation == "min" else sum(c) / len(c) for c in combined])
+                auc = {g: round(float(roc_auc_score(factual[m], scores[m])), 4) for g, m in groups.items()}
+                points.append(GridPoint(top_k=k, rouge_weight=w, aggregation=aggregation, roc_auc=auc))
+    return points

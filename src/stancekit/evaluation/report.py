@@ -332,6 +332,28 @@ def _articles_and_statements(r: RunResults) -> str:
     return f"{r.data.n:,} / {statements:,}" if statements is not None else f"{r.data.n:,} / ?"
 
 
+def _meta_table(rows: list[tuple[str, RunResults]], results_dir: Path) -> list[str]:
+    """One row per meta-evaluation run and group (pooled first)."""
+    lines = [
+        "| run | metric | data | group | n (fully factual) | ROC-AUC | balanced accuracy | Kendall τ |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows:
+        meta = r.details.get("meta_evaluation", {})
+        link = f"[{name}]({results_dir.as_posix()}/{name}/report.md)"
+        for group, info in meta.get("groups", {}).items():
+            suffix = "" if info.get("key") is None else f"_{info['key']}"
+            cells = [
+                format_interval(r.metrics[k], k) if k in r.metrics else "–"
+                for k in (f"roc_auc{suffix}", f"balanced_accuracy{suffix}", f"kendall_tau{suffix}")
+            ]
+            lines.append(
+                f"| {link} | {meta.get('metric', '?')} | {_data_name(r)} | {group} | "
+                f"{info['n']:,} ({info['n_factual']:,}) | " + " | ".join(cells) + " |"
+            )
+    return lines
+
+
 def results_table(results_dir: str | Path = "results") -> str:
     """The markdown results tables (summarisation, classification) of every run under ``results_dir``."""
     results_dir = Path(results_dir)
@@ -356,6 +378,16 @@ def results_table(results_dir: str | Path = "results") -> str:
             *_table(
                 stance, _STANCE_COLUMNS, results_dir, ("n articles / statements", _articles_and_statements)
             ),
+            "",
+        ]
+    judged = [(n, r) for n, r in runs if r.task.kind == "meta_evaluation"]
+    if judged:
+        lines += [
+            "**Does a faithfulness metric agree with people?** (meta-evaluation: the metric's per-summary "
+            "score against human judgements; ROC-AUC at telling fully factual summaries from the rest, "
+            "balanced accuracy at the metric's threshold, Kendall tau; stratified bootstrap intervals)",
+            "",
+            *_meta_table(judged, results_dir),
             "",
         ]
     if classifiers:

@@ -105,7 +105,7 @@ def evaluate_task(
     resumed = sum(1 for s in dataset.samples if s.id in done)
 
     load_started = time.perf_counter()
-    system = build_system(task.system, dataset, task.kind)
+    system = build_system(task.system, dataset, task.output_kind)
     load_s = time.perf_counter() - load_started
     todo = [s for s in dataset.samples if s.id not in done]
     predict_started = time.perf_counter()
@@ -116,7 +116,7 @@ def evaluate_task(
     score_started = time.perf_counter()
     labels = _label_set(task, dataset, system)
     records = _records(task, dataset, done)
-    context = ScoringContext(task.kind, labels, system.probabilities)
+    context = ScoringContext(task.output_kind, labels, system.probabilities)
     outcomes = score_records(task, records, context, progress=progress)
     results = _results(task, dataset, system, outcomes, records, labels, config_path)
     score_s = time.perf_counter() - score_started
@@ -250,7 +250,7 @@ def _predict(
                     f"system {system.identifier} returned {len(predictions)} predictions for {len(batch)} samples."
                 )
             for sample, prediction in zip(batch, predictions, strict=True):
-                _check_output(prediction.output, task.kind, system, sample)
+                _check_output(prediction.output, task.output_kind, system, sample)
                 entry = {
                     "id": sample.id,
                     "output": prediction.output,
@@ -422,6 +422,10 @@ def _results(
                 per_label.setdefault(estimate.section[1], {})[estimate.name] = value
         not_computed.update(outcome.not_computed)
         notes.extend(outcome.notes)
+        if task.kind == "meta_evaluation":
+            agreement, meta_details = _agreement(task, spec, dataset, records)
+            metrics.update(agreement)
+            details["meta_evaluation"] = meta_details
         if outcome.extra and task.kind == "classification":
             classification = {**(classification or {}), **outcome.extra}
         elif outcome.extra:
@@ -486,6 +490,61 @@ def _results(
     )
 
 
+def _agreement(
+    task: TaskConfig, spec: Any, dataset: EvalDataset, records: list[dict[str, Any]]
+) -> tuple[dict[str, MetricValue], dict[str, Any]]:
+    """A meta_evaluation's figures: the metric's agreement with the human scores, pooled and per group, each
+    with a stratified bootstrap interval (:mod:`stancekit.evaluation.meta`)."""
+    from stancekit.evaluation.meta import AGREEMENT_STATISTICS, meta_evaluate
+
+    assert task.meta is not None
+    scorer = metric_scorer(spec.name)
+    assert scorer.support is not None
+    key, sign = scorer.support
+    args = task.metric_args(spec)
+    threshold = task.meta.threshold if task.meta.threshold is not None else scorer.support_threshold(args)
+    samples = {s.id: s for s in dataset.samples}
+    scores = [sign * r["scores"][key] for r in records]
+    human = [samples[r["id"]].human for r in records]
+    groups = [samples[r["id"]].group for r in records]
+    names = {None: "pooled"} | {g: task.meta.groups.get(g, g) for g in groups if g is not None}
+    metrics: dict[str, MetricValue] = {}
+    tables = {}
+    for group in [None, *sorted({g for g in groups if g is not None})]:
+        idx = [i for i, g in enumerate(groups) if group is None or g == group]
+        result = meta_evaluate(
+            [scores[i] for i in idx],
+            [human[i] for i in idx],
+            threshold=threshold,
+            group=names[group],
+            seed=task.seed,
+            factual_at=task.meta.factual_at,
+            n_resamples=task.bootstrap.n_resamples,
+        )
+        tables[names[group]] = {"key": group, "n": result.n, "n_factual": result.n_factual}
+        for stat, label in AGREEMENT_STATISTICS.items():
+            figure = getattr(result, stat)
+            name = stat if group is None else f"{stat}_{group}"
+            metrics[name] = MetricValue(
+                value=figure.value,
+                low=figure.low,
+                high=figure.high,
+                n=result.n,
+                metric=scorer.name,
+                label=f"{label} ({names[group]}, {scorer.name})",
+                higher_is_better=True,
+            )
+    details = {
+        "metric": scorer.name,
+        "support_score": key if sign > 0 else f"-{key}",
+        "threshold": threshold,
+        "factual_at": task.meta.factual_at,
+        "bootstrap": "stratified: factual and erroneous summaries resampled apart",
+        "groups": tables,
+    }
+    return metrics, details
+
+
 # --------------------------------------------------------------------------------------------- writing
 
 
@@ -515,9 +574,20 @@ def prediction_lines(task: TaskConfig, records: list[dict[str, Any]]) -> str:
         line["scores"] = record["scores"]
         for optional in ("label_scores", "meta", "details"):
             if optional in record:
-                line[optional] = record[optional]
+                value = record[optional]
+                # evidence details quote the output's sentences: they follow the output's log setting
+                line[optional] = value if keep_output or optional != "details" else _without_text(value)
         lines.append(json.dumps(line, ensure_ascii=False))
     return "\n".join(lines) + "\n"
+
+
+def _without_text(value: Any) -> Any:
+    """``value`` with every ``text`` key left out, at any depth (offsets and scores stay)."""
+    if isinstance(value, dict):
+        return {k: _without_text(v) for k, v in value.items() if k != "text"}
+    if isinstance(value, list):
+        return [_without_text(v) for v in value]
+    return value
 
 
 @contextmanager

@@ -129,6 +129,13 @@ class Scorer(ABC):
     reported: ClassVar[tuple[tuple[str, str, bool | None], ...]] = ()
     # per-sample keys that may be undefined (None) for some samples, e.g. 4-gram rates of 3-word summaries
     may_be_undefined: ClassVar[frozenset[str]] = frozenset()
+    # (per-sample key, sign): the summary's support score, higher meaning better supported once multiplied by
+    # sign; what a meta_evaluation task judges against people. None: not a faithfulness-type metric.
+    support: ClassVar[tuple[str, float] | None] = None
+
+    def support_threshold(self, args: Any) -> float:
+        """The support score at or above which the metric calls a summary supported."""
+        raise NotImplementedError(f"metric {self.name!r} has no support threshold")
 
     @abstractmethod
     def score(
@@ -306,42 +313,66 @@ class AbstractivenessScorer(Scorer):
         return per_sample, _means(per_sample, keys)
 
 
-class FaithfulnessArgs(StrictModel):
+class UnsupportedContentArgs(StrictModel):
     sentence_threshold: float = Field(default=0.25, ge=0, le=1)
 
 
+_FLAG_KEYS = ("unsupported_numbers", "unsupported_entities", "unsupported_sentences")
+
+
 @register_scorer
-class FaithfulnessScorer(Scorer):
-    name = "faithfulness"
+class UnsupportedContentScorer(Scorer):
+    """Unsupported numbers, names and low-overlap sentences (a heuristic; it does not agree with people:
+    ROC-AUC 0.561 on FRANK validation). Its support score is minus its flag count."""
+
+    name = "unsupported_content"
     kind = "summarisation"
-    Args = FaithfulnessArgs
+    Args = UnsupportedContentArgs
     needs_sources = True
     needs_references = False
+    support = ("unsupported_flags", -1.0)
+    flag_free_key = "flag_free_rate"
+    reported: ClassVar[tuple[tuple[str, str, bool | None], ...]] = (
+        ("flag_free_rate", "share of summaries with no unsupported number, name or sentence", True),
+        ("unsupported_numbers", "unsupported numbers per summary", False),
+        ("unsupported_entities", "unsupported names per summary", False),
+        ("unsupported_sentences", "unsupported sentences per summary", False),
+    )
+
+    def support_threshold(self, args: UnsupportedContentArgs) -> float:
+        return 0.0  # minus the flag count: supported means no flag at all
+
+    def score(
+        self, args: UnsupportedContentArgs, batch: ScoringBatch, context: ScoringContext
+    ) -> tuple[dict, dict]:
+        out = _load("unsupported_content").compute(
+            predictions=batch.outputs, sources=batch.sources, sentence_threshold=args.sentence_threshold
+        )
+        per_sample = {
+            self.flag_free_key: [0.0 if flagged else 1.0 for flagged in out["flagged"]],
+            **{k: [float(len(v)) for v in out[k]] for k in _FLAG_KEYS},
+            "unsupported_flags": [
+                float(sum(len(out[k][i]) for k in _FLAG_KEYS)) for i in range(len(batch.outputs))
+            ],
+        }
+        return per_sample, {self.flag_free_key: out["flag_free_rate"]}
+
+
+@register_scorer
+class FaithfulnessScorer(UnsupportedContentScorer):
+    """``faithfulness``: the old name of ``unsupported_content``, kept so committed results reproduce as
+    they were recorded (same numbers, under their old key)."""
+
+    name = "faithfulness"
+    flag_free_key = "faithfulness"
     reported = (
         (
             "faithfulness",
             "faithfulness (share of summaries with no unsupported number, name or sentence)",
             True,
         ),
-        ("unsupported_numbers", "unsupported numbers per summary", False),
-        ("unsupported_entities", "unsupported names per summary", False),
-        ("unsupported_sentences", "unsupported sentences per summary", False),
+        *UnsupportedContentScorer.reported[1:],
     )
-
-    def score(
-        self, args: FaithfulnessArgs, batch: ScoringBatch, context: ScoringContext
-    ) -> tuple[dict, dict]:
-        out = _load("faithfulness").compute(
-            predictions=batch.outputs, sources=batch.sources, sentence_threshold=args.sentence_threshold
-        )
-        per_sample = {
-            "faithfulness": [0.0 if flagged else 1.0 for flagged in out["flagged"]],
-            **{
-                k: [float(len(v)) for v in out[k]]
-                for k in ("unsupported_numbers", "unsupported_entities", "unsupported_sentences")
-            },
-        }
-        return per_sample, {"faithfulness": out["faithfulness"]}
 
 
 class Rouge2SupportArgs(StrictModel):
@@ -363,6 +394,11 @@ class Rouge2SupportScorer(Scorer):
     name = "rouge2_support"
     kind = "summarisation"
     Args = Rouge2SupportArgs
+    support = ("rouge2_support", 1.0)
+
+    def support_threshold(self, args: Rouge2SupportArgs) -> float:
+        return args.threshold
+
     needs_sources = True
     needs_references = False
     detail_keys = frozenset(["support_sentences"])
@@ -386,6 +422,67 @@ class Rouge2SupportScorer(Scorer):
             "support_sentences": out["sentences"],
         }
         return per_sample, _means(per_sample, ["rouge2_support", "unsupported_sentence_rate"])
+
+
+class FactualConsistencyArgs(StrictModel):
+    weights: str = Field(
+        default="consistency-minilm-v1", description="a shipped consistency scorer or a trained directory"
+    )
+    threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="a sentence below this is counted unsupported; null: the threshold recorded with the weights",
+    )
+
+
+@register_scorer
+class FactualConsistencyScorer(Scorer):
+    """The learned cross-encoder (stancekit.summarise.consistency); per-sentence evidence goes to ``details``."""
+
+    name = "factual_consistency"
+    kind = "summarisation"
+    Args = FactualConsistencyArgs
+    support = ("factual_consistency", 1.0)
+
+    def support_threshold(self, args: FactualConsistencyArgs) -> float:
+        if args.threshold is not None:
+            return args.threshold
+        import json
+
+        from stancekit.summarise.consistency import CONSISTENCY_FILE, resolve_consistency_weights
+
+        meta = json.loads((resolve_consistency_weights(args.weights) / CONSISTENCY_FILE).read_text("utf-8"))
+        return float(meta.get("scoring", {}).get("threshold", 0.5))
+
+    needs_sources = True
+    needs_references = False
+    detail_keys = frozenset(["consistency_sentences"])
+    reported = (
+        ("factual_consistency", "factual consistency (mean over summaries, learned cross-encoder)", True),
+        (
+            "inconsistent_sentence_rate",
+            "share of a summary's sentences below the consistency threshold",
+            False,
+        ),
+    )
+
+    def score(
+        self, args: FactualConsistencyArgs, batch: ScoringBatch, context: ScoringContext
+    ) -> tuple[dict, dict]:
+        out = _load("factual_consistency").compute(
+            predictions=batch.outputs, sources=batch.sources, weights=args.weights
+        )
+        threshold = out["threshold"] if args.threshold is None else args.threshold
+        per_sample = {
+            "factual_consistency": [float(v) for v in out["scores"]],
+            "inconsistent_sentence_rate": [
+                sum(s["score"] < threshold for s in sentences) / len(sentences)
+                for sentences in out["sentences"]
+            ],
+            "consistency_sentences": out["sentences"],
+        }
+        return per_sample, _means(per_sample, ["factual_consistency", "inconsistent_sentence_rate"])
 
 
 class StancePreservationArgs(StrictModel):

@@ -30,10 +30,11 @@ from stancekit.config import (
     validate,
 )
 from stancekit.errors import ConfigError
+from stancekit.evaluation.meta import AGREEMENT_STATISTICS
 from stancekit.evaluation.scoring import METRIC_SCORERS, metric_scorer
 from stancekit.evaluation.systems import SystemSpec, system_spec
 
-TaskKind = Literal["summarisation", "classification"]
+TaskKind = Literal["summarisation", "classification", "meta_evaluation"]
 _FORMATS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv"}
 
 
@@ -45,6 +46,8 @@ class Columns(StrictModel):
     reference: str | None = Field(
         default="reference", description="null: no references (summaries scored by reference-free metrics)"
     )
+    human: str | None = Field(default=None, description="meta_evaluation: the human score of the output")
+    group: str | None = Field(default=None, description="meta_evaluation: the origin reported apart")
 
 
 class DatasetConfig(StrictModel):
@@ -160,6 +163,20 @@ class ReproduceSettings(StrictModel):
     published: dict[str, PublishedFigure] = Field(default_factory=dict)
 
 
+class MetaSettings(StrictModel):
+    """How a meta_evaluation task judges the metric under test against the human scores."""
+
+    factual_at: float = Field(
+        default=1.0, gt=0, le=1, description="a human score at or above this counts as fully factual"
+    )
+    threshold: float | None = Field(
+        default=None, description="the metric's decision threshold; null: the metric's own default"
+    )
+    groups: dict[str, str] = Field(
+        default_factory=dict, description="display names of the group column's values, e.g. {bbc: XSum}"
+    )
+
+
 class TaskConfig(StrictModel):
     """One evaluation: data, system, metrics, seed. ``name`` defaults to the config file's stem."""
 
@@ -173,6 +190,7 @@ class TaskConfig(StrictModel):
     bootstrap: BootstrapSettings = BootstrapSettings()
     log_samples: SampleLog = SampleLog()
     reproduce: ReproduceSettings = ReproduceSettings()
+    meta: MetaSettings | None = Field(default=None, description="meta_evaluation only")
     metadata: dict[str, Any] = Field(default_factory=dict, description="free-form, e.g. {version: 1}")
 
     @model_validator(mode="before")
@@ -180,19 +198,28 @@ class TaskConfig(StrictModel):
     def _dispatch(cls, data: Any) -> Any:
         return normalise_task(data, "task") if isinstance(data, dict) else data
 
+    @property
+    def output_kind(self) -> str:
+        """What the system outputs: a meta-evaluation judges a metric on summaries."""
+        return "summarisation" if self.kind == "meta_evaluation" else self.kind
+
     @model_validator(mode="after")
     def _check_fit(self) -> TaskConfig:
-        if self.system.kind not in (None, self.kind):
+        if self.system.kind not in (None, self.output_kind):
             raise ValueError(
-                f"system type {self.system.type!r} is a {self.system.kind} system, not {self.kind}"
+                f"system type {self.system.type!r} is a {self.system.kind} system, not {self.output_kind}"
             )
+        if self.kind == "meta_evaluation":
+            self._check_meta()
+        elif self.meta is not None:
+            raise ValueError("`meta:` is for kind meta_evaluation tasks only")
         names = [spec.name for spec in self.metrics]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise ValueError(f"metric {twice[0]!r} is listed twice; list each metric once, with its args")
         for spec in self.metrics:
             scorer = metric_scorer(spec.name)
-            if scorer.kind != self.kind:
+            if scorer.kind != self.output_kind:
                 raise ValueError(f"metric {spec.name!r} scores {scorer.kind}, but this is a {self.kind} task")
             if scorer.needs_references and not self.dataset.has_references():
                 reference_free = sorted(n for n, m in METRIC_SCORERS.items() if not m.needs_references)
@@ -207,15 +234,33 @@ class TaskConfig(StrictModel):
                 )
         known = self.metric_keys()
         for key in [*self.reproduce.per_metric, *self.reproduce.published]:
-            if key not in known and not key.startswith("per_label."):
+            grouped = self.kind == "meta_evaluation" and key.startswith(tuple(AGREEMENT_STATISTICS))
+            if key not in known and not key.startswith("per_label.") and not grouped:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ValueError(f"reproduce names metric {key!r}, which this task does not report{hint}")
         return self
 
+    def _check_meta(self) -> None:
+        if len(self.metrics) != 1:
+            raise ValueError("a meta_evaluation task judges one metric: list exactly one under `metrics:`")
+        if self.dataset.columns.human is None:
+            raise ValueError("a meta_evaluation task needs dataset.columns.human (the human score column)")
+        scorer = metric_scorer(self.metrics[0].name)
+        if scorer.support is None:
+            supported = sorted(n for n, m in METRIC_SCORERS.items() if m.support is not None)
+            raise ValueError(
+                f"metric {scorer.name!r} gives no per-summary support score to judge; judge one of "
+                f"{', '.join(supported)}"
+            )
+        if self.meta is None:
+            self.meta = MetaSettings()
+
     def metric_keys(self) -> set[str]:
         """Every top-level metric key the task reports."""
         keys: set[str] = set()
+        if self.kind == "meta_evaluation":  # pooled; per group they are <statistic>_<group>
+            keys.update(AGREEMENT_STATISTICS)
         for spec in self.metrics:
             scorer = metric_scorer(spec.name)
             keys.update(key for key, _, _ in scorer.reported)
@@ -226,6 +271,13 @@ class TaskConfig(StrictModel):
     def fingerprint(self) -> str:
         """sha256 of the resolved config, leaving out what does not change a number (description, reproduce)."""
         data = self.model_dump(mode="json", exclude={"description", "reproduce"})
+        # keys added for meta_evaluation are left out when unset, so older tasks keep their fingerprint
+        if data.get("meta") is None:
+            data.pop("meta", None)
+        columns = data.get("dataset", {}).get("columns", {})
+        for key in ("human", "group"):
+            if columns.get(key) is None:
+                columns.pop(key, None)
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 

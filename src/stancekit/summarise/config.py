@@ -72,6 +72,22 @@ class CopyGuardSettings(StrictModel):
     )
 
 
+class GroundingSettings(StrictModel):
+    """Every summary sentence is scored against the source and cited; one below ``threshold`` is repaired.
+
+    ``scorer``: ``rouge2_support`` (the model-free floor), a consistency scorer's weights
+    (``consistency-minilm-v1``, :mod:`stancekit.summarise.consistency`), or ``none`` (no grounding).
+    ``repair``: ``flag`` keeps the sentence and marks it, ``drop`` removes it (unless it is the only one),
+    ``regenerate`` summarises its supporting source sentences again and keeps the new sentence if it scores
+    better. What was done is recorded in ``SummaryResult.grounding``.
+    """
+
+    scorer: str = "rouge2_support"
+    threshold: float = Field(0.325, ge=0, le=1, description="a sentence scoring below this is flagged")
+    repair: Literal["flag", "drop", "regenerate"] = "flag"
+    max_citations: int = Field(2, ge=1, description="source sentences cited per summary sentence")
+
+
 class SummariserConfig(StrictModel):
     """A summariser: the model, how to prompt it, and how to generate."""
 
@@ -86,6 +102,7 @@ class SummariserConfig(StrictModel):
     generation: GenerationSettings = GenerationSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     copy_guard: CopyGuardSettings = CopyGuardSettings()
+    grounding: GroundingSettings = GroundingSettings()
 
 
 def load_summariser_config(

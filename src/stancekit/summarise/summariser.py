@@ -25,6 +25,7 @@ from stancekit.models.device import select_device, select_dtype
 from stancekit.models.reference import resolve_model
 from stancekit.summarise.backends import load_generator
 from stancekit.summarise.chunking import Chunk, line_spans, pack_spans
+from stancekit.summarise.cited import GroundedSentence, cited_text, ground, repair
 from stancekit.summarise.config import TRAINED_CONFIG, SummariserConfig, load_summariser_config
 from stancekit.summarise.copy_guard import SourceNgramBlocker, WordStarts
 from stancekit.summarise.prompt import build_prompt
@@ -50,6 +51,31 @@ class SummaryResult(BaseModel):
     copy_flagged: bool
     timings: dict[str, float]
     warnings: list[str] = Field(default_factory=list, description="E.g. the document is mostly not English.")
+    sentences: list[GroundedSentence] = Field(
+        default_factory=list, description="Each summary sentence with its consistency, support and flag."
+    )
+    grounding: dict[str, Any] = Field(
+        default_factory=dict, description="Scorer, threshold, repair and what it did (counts)."
+    )
+
+    def cited(self) -> str:
+        """The summary with "[3]" after each sentence, pointing at source sentence 3; "(?)" marks flagged."""
+        return cited_text(self.sentences) if self.sentences else self.summary
+
+    def to_markdown(self) -> str:
+        """The cited summary, then the flagged sentences and how they were repaired."""
+        lines = [self.cited(), ""]
+        flagged = [s for s in self.sentences if s.flagged]
+        if self.grounding:
+            g = self.grounding
+            lines.append(
+                f"_Grounding: {g['scorer']} (threshold {g['threshold']}); {g['flagged']} of {g['sentences']} "
+                f"sentences below it; repair {g['repair']}: {g['dropped']} dropped, {g['regenerated']} "
+                "regenerated._"
+            )
+        for s in flagged:
+            lines.append(f"- (?) {s.text} (consistency {s.consistency:.2f})")
+        return "\n".join(lines).rstrip() + "\n"
 
 
 # ------------------------------------------------------------------------------------------------ backend
@@ -280,7 +306,29 @@ class Summariser:
                     partial.setdefault(job.doc, []).append(job.output)
             pending = [(i, "\n".join(o for o in outputs if o), True) for i, outputs in partial.items()]
         total = time.perf_counter() - started
-        return [self._result(state, total) for state in states]
+        return [self._grounded(self._result(state, total), state.text) for state in states]
+
+    def _grounded(self, result: SummaryResult, source: str) -> SummaryResult:
+        """The post-generation step: cite and score every sentence, repair the flagged ones
+        (:mod:`stancekit.summarise.cited`)."""
+        settings = self.config.grounding
+        if settings.scorer == "none" or not result.summary.strip():
+            return result
+        started = time.perf_counter()
+        sentences, record = repair(
+            ground(result.summary, source, settings), source, settings, self._regenerate
+        )
+        record["seconds"] = round(time.perf_counter() - started, 3)
+        summary = " ".join(s.text for s in sentences) if record["dropped"] or record["regenerated"] else None
+        return result.model_copy(
+            update={"sentences": sentences, "grounding": record, **({"summary": summary} if summary else {})}
+        )
+
+    def _regenerate(self, evidence: list[str]) -> list[str]:
+        """Summaries of each flagged sentence's cited source sentences (generated like any document)."""
+        jobs = [_Job(i, text, final=True, tokens=self._count(text)) for i, text in enumerate(evidence)]
+        self._generate(jobs)
+        return [job.output for job in jobs]
 
     def _result(self, state: _DocState, total: float) -> SummaryResult:
         summary = state.result or ""

@@ -31,12 +31,17 @@ _METRICS_DIR = Path(__file__).parent
 METRICS: tuple[str, ...] = (
     "rouge",
     "abstractiveness",
-    "faithfulness",
+    "unsupported_content",
     "multilabel_classification",
     "semantic_similarity",
     "stance_preservation",
     "rouge2_support",
+    "factual_consistency",
 )
+
+
+# Old names kept so configs and committed results that use them still load: alias -> module.
+METRIC_ALIASES: dict[str, str] = {"faithfulness": "unsupported_content"}
 
 
 def metric_path(name: str) -> Path:
@@ -47,6 +52,7 @@ def metric_path(name: str) -> Path:
         'rouge.py'
     """
     key = name.strip().lower().replace("-", "_")
+    key = METRIC_ALIASES.get(key, key)
     if key not in METRICS:
         close = difflib.get_close_matches(key, METRICS, n=1, cutoff=0.5)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -91,4 +97,4 @@ def _import_evaluate() -> Any:
         sys.path[:] = saved
 
 
-__all__ = ["METRICS", "load_metric", "metric_path"]
+__all__ = ["METRICS", "METRIC_ALIASES", "load_metric", "metric_path"]
