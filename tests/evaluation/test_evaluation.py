@@ -35,7 +35,7 @@ from stancekit.evaluation import (
     read_records,
     register_system,
 )
-from stancekit.evaluation.metrics import METRICS
+from stancekit.evaluation.metrics import METRIC_ALIASES, METRICS
 from stancekit.evaluation.report import README_END, README_START, results_table, update_readme
 from stancekit.evaluation.reproduce import reproduce
 from stancekit.evaluation.results import JOURNAL_FILE, SCHEMA_VERSION
@@ -109,7 +109,9 @@ def saved_task(tmp_path: Path, name: str, files: dict[str, Path], outputs: str, 
 
 
 def test_every_metric_module_has_a_scorer_and_back() -> None:
-    assert set(METRIC_SCORERS) == set(METRICS)
+    # An old name (an alias) has a scorer, so committed results reproduce, but no module of its own.
+    assert set(METRIC_SCORERS) == set(METRICS) | set(METRIC_ALIASES)
+    assert all(target in METRICS for target in METRIC_ALIASES.values())
 
 
 def test_shipped_eval_configs_validate() -> None:
