@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancekit.corpus.inputs import CorpusInput, load_corpus
-from stancekit.corpus.run import MANIFEST, CorpusRun, Engine, read_manifest, run_corpus
-from stancekit.corpus.tables import DOCUMENTS, DOCUMENTS_SCHEMA, STATEMENTS, STATEMENTS_SCHEMA, read_table
+from stancekit.corpus.run import CorpusRun, Engine, run_corpus
+from stancekit.corpus.tables import (
+    DOCUMENTS,
+    DOCUMENTS_SCHEMA,
+    MANIFEST,
+    STATEMENTS,
+    STATEMENTS_SCHEMA,
+    read_manifest,
+    read_table,
+)
 
 if TYPE_CHECKING:
     import datasets
