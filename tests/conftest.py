@@ -7,20 +7,22 @@ real ones (``from_pretrained`` on a local directory).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
-CORPUS = [
+NEWS_SENTENCES = [
     "The foreign ministers met on Tuesday and pledged support for the talks.",
     "The envoy warned that the group could regroup in the border areas.",
     "The council condemned the attack and called for calm.",
     "Officials expressed condolences to the families of the victims.",
     "Relief agencies said they would deliver food and medicine next week.",
     "The government denied the report and said the ceasefire was holding.",
-] * 4
+]
+CORPUS = NEWS_SENTENCES * 4
 
 CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -86,15 +88,14 @@ def tiny_seq2seq(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture(scope="session")
-def tiny_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 2-layer Qwen2 with random weights and a ChatML chat template."""
+def build_tiny_qwen2(directory: Path, *, seed: int = 0, tie_word_embeddings: bool = True) -> Any:
+    """A 2-layer Qwen2 with random weights (seeded) and its ChatML tokenizer saved in ``directory``; the model is
+    returned unsaved so a caller can adjust its weights first."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
-    directory = tmp_path_factory.mktemp("tiny-qwen2")
     build_tokenizer(directory, chat=True)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     config = Qwen2Config(
         vocab_size=400,
         hidden_size=32,
@@ -106,9 +107,16 @@ def tiny_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=5,
-        tie_word_embeddings=True,
+        tie_word_embeddings=tie_word_embeddings,
     )
-    Qwen2ForCausalLM(config).save_pretrained(directory)
+    return Qwen2ForCausalLM(config)
+
+
+@pytest.fixture(scope="session")
+def tiny_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer Qwen2 with random weights and a ChatML chat template."""
+    directory = tmp_path_factory.mktemp("tiny-qwen2")
+    build_tiny_qwen2(directory).save_pretrained(directory)
     return directory
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from stancekit.corpus.tables import DOCUMENTS as DOCUMENTS_TABLE
+from stancekit.corpus.tables import MANIFEST, STATEMENTS, STATEMENTS_SCHEMA
+
 DOCUMENTS = {
     "doc-a": (
         "2025-01-14",
@@ -107,28 +110,15 @@ def write_tables(directory: Path, documents: list[dict], shards: list[list[dict]
     import pyarrow.parquet as pq
 
     directory.mkdir(parents=True, exist_ok=True)
-    statement_schema = pa.schema(
-        [
-            ("document_id", pa.string()),
-            ("index", pa.int64()),
-            ("start", pa.int64()),
-            ("end", pa.int64()),
-            ("text", pa.string()),
-            ("kind", pa.string()),
-            ("speaker", pa.struct([("name", pa.string()), ("role", pa.string())])),
-            ("target", pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])),
-            ("labels", pa.list_(pa.string())),
-            ("scores", pa.map_(pa.string(), pa.float64())),
-        ]
-    )
-    pq.write_table(pa.Table.from_pylist(documents), directory / "documents.parquet")
-    statements_dir = directory / "statements.parquet"
+    # documents as given, so some lack the optional columns; statements in the runner's own schema
+    pq.write_table(pa.Table.from_pylist(documents), directory / DOCUMENTS_TABLE)
+    statements_dir = directory / STATEMENTS
     statements_dir.mkdir(exist_ok=True)
     for n, rows in enumerate(shards):
         pq.write_table(
-            pa.Table.from_pylist(rows, schema=statement_schema), statements_dir / f"part-{n}.parquet"
+            pa.Table.from_pylist(rows, schema=STATEMENTS_SCHEMA), statements_dir / f"part-{n}.parquet"
         )
-    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (directory / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return directory
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, build_tokenizer
+from tests.conftest import REPO, build_tiny_qwen2
 
 DOCUMENTS = [
     "The envoy warned that the group could regroup.",
@@ -30,25 +30,9 @@ DOCUMENTS = [
 @pytest.fixture(scope="module")
 def talking_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
 
     directory = tmp_path_factory.mktemp("talking-qwen2")
-    build_tokenizer(directory, chat=True)
-    torch.manual_seed(2)
-    config = Qwen2Config(
-        vocab_size=400,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=512,
-        pad_token_id=1,
-        bos_token_id=0,
-        eos_token_id=5,
-        tie_word_embeddings=False,
-    )
-    model = Qwen2ForCausalLM(config)
+    model = build_tiny_qwen2(directory, seed=2, tie_word_embeddings=False)
     with torch.no_grad():
         model.lm_head.weight[:6] -= 10  # the six special tokens (conftest.build_tokenizer) are never chosen
     model.save_pretrained(directory)

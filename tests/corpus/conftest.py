@@ -14,23 +14,13 @@ import pandas as pd
 import pytest
 import yaml
 
-SUBSTANTIVE = [
-    "commitment",
-    "condolence",
-    "threat_assessment",
-    "threat",
-    "condemnation",
-    "call_to_action",
-    "support",
-]
+from stancekit.statements.taxonomy import load_taxonomy
+from tests.conftest import NEWS_SENTENCES
+
+SUBSTANTIVE = load_taxonomy("diplomatic-v1").substantive
 
 SENTENCES = [
-    "The foreign ministers met on Tuesday and pledged support for the talks.",
-    "The envoy warned that the group could regroup in the border areas.",
-    "The council condemned the attack and called for calm.",
-    "Officials expressed condolences to the families of the victims.",
-    "Relief agencies said they would deliver food and medicine next week.",
-    "The government denied the report and said the ceasefire was holding.",
+    *NEWS_SENTENCES,
     '"We will not retreat from our commitments," Maria Lopez told reporters.',
     "According to the ministry, two ships will be sent to the strait.",
     "She added that the talks would resume in Geneva.",

@@ -233,6 +233,26 @@ def test_analyse_corpus_returns_a_dataset_dict(
     assert set(first["scores"]) == {*SUBSTANTIVE, "other"}
 
 
+def test_analyse_corpus_takes_run_corpus_keywords_but_the_shard_size() -> None:
+    import inspect
+
+    from stancekit import analyse_corpus
+
+    analyse = inspect.signature(analyse_corpus).parameters
+    runs = inspect.signature(run.run_corpus).parameters
+    assert list(analyse) == [name for name in runs if name != "shard_size"]
+    assert analyse["output_dir"].default is None and analyse["progress"].default is False
+    assert all(
+        analyse[n].default == runs[n].default
+        for n in analyse
+        if n not in ("source", "output_dir", "progress")
+    )
+    with pytest.raises(TypeError, match="shard_size"):
+        analyse_corpus("unused.jsonl", shard_size=2)
+    with pytest.raises(TypeError, match="text_colum"):
+        analyse_corpus("unused.jsonl", text_colum="body")
+
+
 def test_summaries_with_a_tiny_summariser(
     corpus_file: Path, tiny_classifier: Path, tiny_seq2seq: Path, tmp_path: Path
 ) -> None:

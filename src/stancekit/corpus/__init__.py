@@ -9,13 +9,22 @@ The same run from the command line is ``stancekit corpus articles.jsonl --output
 
 from __future__ import annotations
 
+import inspect
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancekit.corpus.inputs import CorpusInput, load_corpus
-from stancekit.corpus.run import MANIFEST, CorpusRun, Engine, read_manifest, run_corpus
-from stancekit.corpus.tables import DOCUMENTS, DOCUMENTS_SCHEMA, STATEMENTS, STATEMENTS_SCHEMA, read_table
+from stancekit.corpus.run import CorpusRun, run_corpus
+from stancekit.corpus.tables import (
+    DOCUMENTS,
+    DOCUMENTS_SCHEMA,
+    MANIFEST,
+    STATEMENTS,
+    STATEMENTS_SCHEMA,
+    read_manifest,
+    read_table,
+)
 
 if TYPE_CHECKING:
     import datasets
@@ -45,22 +54,22 @@ def load_tables(output_dir: str | Path) -> datasets.DatasetDict:
     )
 
 
+def _analyse_signature() -> inspect.Signature:
+    """run_corpus's typed keywords are the one list of the options: analyse_corpus takes them all but the
+    shard size, with ``output_dir`` optional and the progress bar off by default."""
+    parameters = inspect.signature(run_corpus).parameters
+    changed = {
+        "output_dir": parameters["output_dir"].replace(annotation="str | Path | None", default=None),
+        "progress": parameters["progress"].replace(default=False),
+    }
+    return inspect.Signature(
+        [changed.get(name, parameter) for name, parameter in parameters.items() if name != "shard_size"],
+        return_annotation="datasets.DatasetDict",
+    )
+
+
 def analyse_corpus(
-    source: str | Path,
-    output_dir: str | Path | None = None,
-    *,
-    id_column: str | None = None,
-    text_column: str = "text",
-    date_column: str | None = None,
-    summary: bool = True,
-    limit: int | None = None,
-    summariser: Any = None,
-    classifier: Any = None,
-    overrides: list[str] | None = None,
-    engine: Engine = "local",
-    workers: int | None = None,
-    address: str | None = None,
-    progress: bool = False,
+    source: str | Path, output_dir: str | Path | None = None, **options: Any
 ) -> datasets.DatasetDict:
     """Analyse every document of ``source`` and return the tables as a ``datasets.DatasetDict``.
 
@@ -74,29 +83,24 @@ def analyse_corpus(
             or config objects; overrides: ``summariser.KEY=VALUE`` / ``classifier.KEY=VALUE``.
         engine: ``local`` (worker processes) or ``ray`` (Ray Data; ``address`` for an existing cluster).
         workers: worker processes or Ray actors (default: from the cores and the memory).
+        progress: a progress bar on stderr.
 
     Documents that are empty or not decodable are skipped and listed under ``failed`` in the manifest.
     """
-    kwargs = {
-        "id_column": id_column,
-        "text_column": text_column,
-        "date_column": date_column,
-        "summary": summary,
-        "limit": limit,
-        "summariser": summariser,
-        "classifier": classifier,
-        "overrides": overrides,
-        "engine": engine,
-        "workers": workers,
-        "address": address,
-        "progress": progress,
-    }
+    # binding checks the keywords against the signature (an unknown one is a TypeError, as for any function)
+    bound = _SIGNATURE.bind(source, output_dir, **options)
+    bound.apply_defaults()
+    kwargs = {name: value for name, value in bound.arguments.items() if name not in ("source", "output_dir")}
     if output_dir is None:
         with tempfile.TemporaryDirectory(prefix="stancekit-corpus-") as tmp:
             run_corpus(source, tmp, **kwargs)
             return load_tables(tmp)  # read into memory: nothing refers to the directory afterwards
     run_corpus(source, output_dir, **kwargs)
     return load_tables(output_dir)
+
+
+_SIGNATURE = _analyse_signature()
+analyse_corpus.__signature__ = _SIGNATURE  # type: ignore[attr-defined]  # help() and inspect show the options
 
 
 __all__ = [

@@ -26,8 +26,10 @@ from stancekit.corpus.analyser import ModelSettings
 from stancekit.corpus.inputs import CorpusInput, empty_reason, load_corpus
 from stancekit.corpus.tables import (
     DOCUMENTS,
+    MANIFEST,
     STAGING,
     STATEMENTS,
+    read_manifest,
     remove_unrecorded_parts,
     shard_tables,
     write_shard,
@@ -35,7 +37,6 @@ from stancekit.corpus.tables import (
 from stancekit.errors import ConfigError, InputError
 from stancekit.io import check_output_path, write_atomic
 
-MANIFEST = "manifest.json"
 SCHEMA_VERSION = "1"
 DEFAULT_SHARD_SIZE = 32
 Engine = Literal["local", "ray"]
@@ -220,21 +221,15 @@ def differences(recorded: dict[str, Any], current: dict[str, Any]) -> list[str]:
     return lines
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    path = out / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+def _read_own_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of an earlier run in ``out`` (None when there is none), refused unless a corpus run wrote it."""
+    fix = "it is written atomically, so this is not an interrupted run: choose another --output-dir."
+    manifest = read_manifest(out, fix=fix)
+    if manifest is not None and "identity" not in manifest:
         raise InputError(
-            f"cannot read the run's manifest: {error}.",
-            where=str(path),
-            fix="it is written atomically, so this is not an interrupted run: choose another --output-dir.",
-        ) from None
-    if not isinstance(manifest, dict) or "identity" not in manifest:
-        raise InputError(
-            "is not a stancekit corpus manifest.", where=str(path), fix="choose another --output-dir."
+            "is not a stancekit corpus manifest.",
+            where=str(out / MANIFEST),
+            fix="choose another --output-dir.",
         )
     return manifest
 
@@ -349,7 +344,7 @@ def run_corpus(
     selected = len(corpus) if limit is None else min(limit, len(corpus))
     identity = _identity(corpus, settings, limit, shard_size)
 
-    manifest = read_manifest(out)
+    manifest = _read_own_manifest(out)
     if manifest is not None:
         changed = differences(manifest["identity"], identity)
         if changed:

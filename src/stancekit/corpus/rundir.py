@@ -1,5 +1,6 @@
 """Reading a corpus run directory: ``documents.parquet``, ``statements.parquet`` (a file or a directory of
-parts read as one table) and ``manifest.json``; the one reader that the report and validation share.
+parts read as one table) and ``manifest.json``; the one reader that the report and validation share. The files
+are read by :mod:`stancekit.corpus.tables`, which holds their format; this module makes pandas frames of them.
 
 Nested columns come back as Python objects: ``speaker`` and ``target`` as dicts (or None), ``labels`` as lists,
 ``scores`` as a ``{label: score}`` dict (parquet stores it as a map, which pyarrow returns as pairs).
@@ -7,23 +8,17 @@ Nested columns come back as Python objects: ``speaker`` and ``target`` as dicts 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stancekit.corpus.tables import DOCUMENTS, STATEMENTS, read_manifest, read_table
 from stancekit.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DOCUMENTS = "documents.parquet"
-STATEMENTS = "statements.parquet"
-MANIFEST = "manifest.json"
 VALIDATION = "validation.json"
-
-DOCUMENT_COLUMNS = ("id", "summary")
-STATEMENT_COLUMNS = ("document_id", "index", "start", "end", "text", "labels", "scores")
 
 
 @dataclass
@@ -84,58 +79,21 @@ def check_run_dir(directory: str | Path) -> Path:
 def read_run(directory: str | Path) -> RunTables:
     """Load a run directory's tables (see the module docstring); bad or incomplete ones raise InputError."""
     path = check_run_dir(directory)
-    documents = _read_table(path / DOCUMENTS, DOCUMENT_COLUMNS)
-    statements = _read_table(path / STATEMENTS, STATEMENT_COLUMNS)
+    documents = _frame(path, DOCUMENTS)
+    statements = _frame(path, STATEMENTS)
     statements["scores"] = [_as_dict(s) for s in statements["scores"]]
     statements["labels"] = [list(labels) if labels is not None else [] for labels in statements["labels"]]
-    for column in ("speaker", "target"):
-        if column not in statements:
-            statements[column] = None
     statements["document_id"] = statements["document_id"].astype(str)
     documents["id"] = documents["id"].astype(str)
-    if "date" not in documents:
-        documents["date"] = None
-    if "summary_sentences" not in documents:
-        documents["summary_sentences"] = None
     statements = statements.sort_values(["document_id", "index"], kind="stable").reset_index(drop=True)
-    return RunTables(path, documents, statements, read_manifest(path))
+    manifest = read_manifest(path, fix="restore it, or rerun the corpus command.")
+    return RunTables(path, documents, statements, manifest or {})
 
 
-def read_manifest(directory: Path) -> dict[str, Any]:
-    """The manifest as a dict; a run without one reads as empty (only counts, failures and models are used)."""
-    path = directory / MANIFEST
-    if not path.is_file():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(
-            f"cannot be read: {error}", where=str(path), fix="restore it, or rerun the corpus command."
-        ) from None
-    return manifest if isinstance(manifest, dict) else {}
-
-
-def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as error:
-        raise InputError(
-            f"cannot be read as parquet: {error}",
-            where=str(path),
-            fix="rerun the corpus command so it rewrites the table.",
-        ) from None
-    missing = [c for c in required if c not in table.column_names]
-    if missing:
-        raise InputError(
-            f"lacks the columns {missing} (it has {table.column_names}).",
-            where=str(path),
-            fix="rerun the corpus command with this version of stancekit.",
-        )
+def _frame(path: Path, name: str) -> pd.DataFrame:
     import pandas as pd
 
+    table = read_table(path, name)
     # to_pylist keeps nested values as plain lists and dicts (to_pandas would give numpy arrays of them)
     return pd.DataFrame(table.to_pylist(), columns=table.column_names)
 

@@ -1,4 +1,5 @@
-"""The corpus tables: their Arrow schemas, and shards written through staging and atomic renames.
+"""The corpus run directory's format: its file names, the tables' Arrow schemas, shards written through staging
+and atomic renames, and the readers of the tables and the manifest (the one home for both).
 
 ``documents.parquet`` and ``statements.parquet`` are directories of parts, one per shard
 (``part-00000.parquet``, ...), which pandas, pyarrow, DuckDB and Polars read as one table. A part is written
@@ -15,8 +16,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from stancekit.errors import InputError
+
 DOCUMENTS = "documents.parquet"
 STATEMENTS = "statements.parquet"
+MANIFEST = "manifest.json"
 STAGING = ".staging"
 
 SPAN = pa.struct([("start", pa.int64()), ("end", pa.int64())])
@@ -61,6 +65,18 @@ STATEMENTS_SCHEMA = pa.schema(
         ("scores", pa.map_(pa.string(), pa.float64())),
     ]
 )
+
+
+SCHEMAS = {DOCUMENTS: DOCUMENTS_SCHEMA, STATEMENTS: STATEMENTS_SCHEMA}
+# Columns a table may lack and still be read (as nulls): tables written by other tools or older versions.
+OPTIONAL_COLUMNS = {
+    DOCUMENTS: ("date", "summary_sentences", "n_statements", "language_warning", "timings"),
+    STATEMENTS: ("kind", "speaker", "target"),
+}
+REQUIRED_COLUMNS = {
+    name: tuple(c for c in schema.names if c not in OPTIONAL_COLUMNS[name])
+    for name, schema in SCHEMAS.items()
+}
 
 
 def part_name(shard: int) -> str:
@@ -149,9 +165,47 @@ def remove_unrecorded_parts(out: Path, done: set[int]) -> None:
 
 
 def read_table(out: Path, name: str) -> pa.Table:
-    """One of the run's tables as a single Arrow table, parts in shard (= input) order."""
-    schema = DOCUMENTS_SCHEMA if name == DOCUMENTS else STATEMENTS_SCHEMA
-    parts = sorted((Path(out) / name).glob("part-*.parquet"))
+    """One of the run's tables (a file, or a directory of parts in shard = input order) as a single Arrow
+    table in its schema; optional columns it lacks read as nulls. Unreadable parts, or parts without a
+    required column, raise :class:`InputError`."""
+    schema = SCHEMAS[name]
+    path = Path(out) / name
+    parts = [path] if path.is_file() else sorted(path.glob("part-*.parquet"))
     if not parts:
         return schema.empty_table()
-    return pa.concat_tables([pq.read_table(p, schema=schema) for p in parts])
+    return pa.concat_tables([_read_part(part, name, schema) for part in parts])
+
+
+def _read_part(part: Path, name: str, schema: pa.Schema) -> pa.Table:
+    try:
+        columns = pq.read_schema(part).names
+        table = pq.read_table(part, schema=schema)
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(
+            f"cannot be read as parquet: {error}",
+            where=str(part),
+            fix="rerun the corpus command so it rewrites the table.",
+        ) from None
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in columns]
+    if missing:
+        raise InputError(
+            f"lacks the columns {missing} (it has {columns}).",
+            where=str(part),
+            fix="rerun the corpus command with this version of stancekit.",
+        )
+    return table
+
+
+def read_manifest(out: Path, *, fix: str = "rerun the corpus command.") -> dict[str, Any] | None:
+    """``manifest.json`` as a dict, or None when the directory has none; one that cannot be read, or is not
+    a JSON object, raises :class:`InputError` with ``fix``."""
+    path = Path(out) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read the run's manifest: {error}.", where=str(path), fix=fix) from None
+    if not isinstance(manifest, dict):
+        raise InputError("is not a stancekit corpus manifest.", where=str(path), fix=fix)
+    return manifest
