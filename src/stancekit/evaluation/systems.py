@@ -317,6 +317,8 @@ class ClassifierSystem(System):
             "taxonomy": self.config.taxonomy,
             "config_sha256": self.config.fingerprint(),
         }
+        if hasattr(self.classifier, "numerics"):
+            entry["numerics"] = self.classifier.numerics
         if self.config.weights:
             entry["weights"] = self.config.weights
             training = getattr(self.classifier, "training", None) or {}

@@ -60,7 +60,11 @@ def build_classifier(config: ClassifierConfig) -> Classifier:
     if config.kind == "fine_tuned":
         assert config.weights is not None
         classifier = FineTunedClassifier(
-            resolve_weights(config.weights), device=config.device, name=config.name, **common
+            resolve_weights(config.weights),
+            device=config.device,
+            dtype=config.dtype,
+            name=config.name,
+            **common,
         )
         expected = load_taxonomy(config.taxonomy)
         if classifier.taxonomy.substantive != expected.substantive:

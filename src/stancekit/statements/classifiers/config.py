@@ -122,6 +122,10 @@ class ClassifierConfig(StrictModel):
     max_length: int = Field(default=256, ge=8, description="Encoder window in tokens at prediction time.")
     stride: int = Field(default=32, ge=0, description="Tokens shared by consecutive windows of a long text.")
     device: str = Field(default="auto", description="'auto' (CUDA when available), 'cpu', 'cuda', 'cuda:1'.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="fine_tuned: 'auto' is bf16 where this machine measurably gains, else fp32.",
+    )
     zero_shot: ZeroShotSettings | None = None
     lexicon: LexiconSettings | None = None
     training: TrainConfig | None = None
