@@ -37,6 +37,17 @@ def test_auto_on_cpu_follows_the_measured_rates(monkeypatch, fp32, bf16, expecte
     assert choice.metadata()["probe"]["float32_gflops"] == fp32
 
 
+def test_auto_on_cpu_keeps_fp32_where_bf16_decodes_slower(monkeypatch):
+    probe = {
+        "identity": {"cpu_flags": ["avx512_bf16"]},
+        **{"float32_gflops": 150.0, "bfloat16_gflops": 600.0},
+        **{"float32_m1_gflops": 20.0, "bfloat16_m1_gflops": 5.0},
+    }
+    monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    choice = device.choose_dtype("auto", "cpu")
+    assert choice.dtype == "float32" and "one row 0.25x" in choice.reason
+
+
 def test_an_explicit_dtype_is_kept_and_not_measured(monkeypatch):
     monkeypatch.setattr(device, "cpu_probe", lambda: pytest.fail("explicit dtypes must not probe"))
     choice = device.choose_dtype("float32", "cpu")

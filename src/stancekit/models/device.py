@@ -21,9 +21,12 @@ from stancekit.errors import ConfigError, StancekitError
 
 # bf16 must beat fp32 by this factor on the probe to be chosen: within it, fp32's exactness wins.
 BF16_MIN_SPEEDUP = 1.3
+# ... and must not decode (one row of activations) clearly slower: on some CPUs and thread counts torch's
+# bf16 matrix-vector kernel is many times slower than fp32's, and batch-1 decoding is all matrix-vector.
+BF16_MIN_DECODE = 0.8
 PROBE_SHAPE = (256, 896, 2432)  # (m, k, n): a prompt pass through a slice of the generator's MLP
 CPU_FLAGS = ("amx_bf16", "amx_int8", "amx_tile", "avx512_bf16", "avx512_vnni", "avx512f", "avx2")
-PROBE_VERSION = 1
+PROBE_VERSION = 3
 
 
 def select_device(name: str) -> str:
@@ -84,17 +87,18 @@ def cpu_identity() -> dict[str, Any]:
     }
 
 
-def _gemm_gflops(dtype: Any, repeats: int = 7) -> float:
+def _gemm_gflops(dtype: Any, repeats: int = 7, m: int | None = None) -> float:
+    """Rate of ``linear`` (weights stored out x in, as in the models) on ``m`` rows of activations."""
     import torch
 
-    m, k, n = PROBE_SHAPE
-    a, b = torch.randn(m, k, dtype=dtype), torch.randn(k, n, dtype=dtype)
+    m, k, n = (m or PROBE_SHAPE[0]), PROBE_SHAPE[1], PROBE_SHAPE[2]
+    x, weight = torch.randn(m, k, dtype=dtype), torch.randn(n, k, dtype=dtype)
     for _ in range(2):
-        a @ b
+        torch.nn.functional.linear(x, weight)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        a @ b
+        torch.nn.functional.linear(x, weight)
         times.append(time.perf_counter() - start)
     return 2 * m * k * n / sorted(times)[len(times) // 2] / 1e9
 
@@ -103,11 +107,16 @@ def measure_cpu() -> dict[str, Any]:
     """Time fp32 and bf16 GEMMs once (medians, interleaved so a load change hits both)."""
     import torch
 
-    rates: dict[str, list[float]] = {"float32": [], "bfloat16": []}
+    rates: dict[str, list[float]] = {
+        name: [] for name in ("float32", "bfloat16", "float32_m1", "bfloat16_m1")
+    }
     for _ in range(3):
         rates["float32"].append(_gemm_gflops(torch.float32))
         rates["bfloat16"].append(_gemm_gflops(torch.bfloat16))
-    return {f"{name}_gflops": round(sorted(v)[1], 1) for name, v in rates.items()}
+        # one row: a decoding step at batch 1, which some CPUs' bf16 kernels run far slower than fp32
+        rates["float32_m1"].append(_gemm_gflops(torch.float32, repeats=15, m=1))
+        rates["bfloat16_m1"].append(_gemm_gflops(torch.bfloat16, repeats=15, m=1))
+    return {f"{name}_gflops": round(sorted(v)[1], 2) for name, v in rates.items()}
 
 
 def _probe_path(identity: dict[str, Any]) -> Any:
@@ -157,6 +166,11 @@ def choose_dtype(name: str, device: str) -> DtypeChoice:
     speedup = bf16 / fp32 if fp32 else 0.0
     flags = ", ".join(probe["identity"]["cpu_flags"]) or "none"
     measured = f"bf16 GEMM {bf16:.0f} GFLOP/s vs fp32 {fp32:.0f} ({speedup:.2f}x; flags: {flags})"
+    if "bfloat16_m1_gflops" in probe:  # probes from before version 2 lack the one-row rates
+        m1 = probe["bfloat16_m1_gflops"] / probe["float32_m1_gflops"] if probe["float32_m1_gflops"] else 0.0
+        measured += f", one row {m1:.2f}x"
+        if m1 < BF16_MIN_DECODE:
+            return DtypeChoice("float32", device, name, f"{measured}: bf16 decodes slower, fp32", probe)
     if speedup >= BF16_MIN_SPEEDUP:
         return DtypeChoice("bfloat16", device, name, f"{measured} >= {BF16_MIN_SPEEDUP}x: bf16", probe)
     return DtypeChoice("float32", device, name, f"{measured} < {BF16_MIN_SPEEDUP}x: fp32", probe)
