@@ -1,13 +1,16 @@
 """Throughput and peak memory: one statement at a time vs stancekit's length-bucketed batches, in one run.
 
     python benchmarks/classify.py [--classifier diplomatic-v1-minilm] [--n 212] [--repeats 3] [--batch-size 32]
+        [--dtypes float32,bfloat16] [--batch-sizes 16,32,64]
 
 Timing: one process loads the classifier, warms up, then alternates the two modes for ``repeats`` rounds
 over the same statements (so a change in machine load hits both alike); the table reports median times
 and the median of the per-round ratios. Memory: each mode runs once more in its own child process (so one
 mode's allocations cannot hide the other's peak); peak memory is the highest resident set size sampled
 every 2 ms during prediction, minus the size right before it (the model itself is reported separately as
-the RSS after loading). The statements are the
+the RSS after loading). Numerics: each dtype x batch size
+runs in the same process, alternated round by round; its labels are compared with fp32's at --batch-size.
+The statements are the
 test split of data/statements, in file order (not sorted, so the batched path has to do the bucketing).
 """
 
@@ -75,12 +78,12 @@ def padding_stats(classifier, texts: list[str]) -> dict[str, float]:
     }
 
 
-def _setup(classifier_name: str, n: int, batch_size: int):
+def _setup(classifier_name: str, n: int, batch_size: int, dtype: str = "auto"):
     from stancekit.statements.classifiers import build_classifier
     from stancekit.statements.classifiers.config import load_classifier_config
     from stancekit.statements.data import load_statements
 
-    config = load_classifier_config(classifier_name, [f"batch_size={batch_size}"])
+    config = load_classifier_config(classifier_name, [f"batch_size={batch_size}", f"dtype={dtype}"])
     classifier = build_classifier(config)
     texts = list(load_statements(DATA, classifier.taxonomy, split="test")["text"])
     texts = (texts * (n // len(texts) + 1))[:n]
@@ -136,6 +139,40 @@ def timing(classifier_name: str, n: int, repeats: int, batch_size: int) -> dict:
     return result
 
 
+def numerics(
+    classifier_name: str, n: int, repeats: int, batch_size: int, dtypes: list[str], sizes: list[int]
+):
+    """Statements/s of each dtype x batch size (alternated per round) and label agreement with fp32."""
+    classifiers = {}
+    texts: list[str] = []
+    for dtype in dtypes:
+        classifier, texts = _setup(classifier_name, n, batch_size, dtype)
+        classifiers[dtype] = classifier
+    exact, _ = _setup(classifier_name, n, batch_size, "float32")
+    reference = [r.labels for r in exact.predict(texts)]
+    seconds: dict[tuple[str, int], list[float]] = {(d, b): [] for d in dtypes for b in sizes}
+    agreement = {}
+    for _ in range(repeats):
+        for dtype, size in seconds:
+            classifier = classifiers[dtype]
+            classifier.encoder.batch_size = size
+            started = time.perf_counter()
+            out = classifier.predict(texts)
+            seconds[(dtype, size)].append(time.perf_counter() - started)
+            agreement[(dtype, size)] = sum(o.labels == r for o, r in zip(out, reference, strict=True)) / n
+    return [
+        {
+            "dtype": dtype,
+            "batch_size": size,
+            "seconds": times,
+            "statements_per_second": n / statistics.median(times),
+            "labels_equal_fp32": agreement[(dtype, size)],
+            "numerics_reason": classifiers[dtype].numerics["reason"],
+        }
+        for (dtype, size), times in seconds.items()
+    ]
+
+
 @app.command()
 def main(
     classifier: Annotated[str, typer.Option(help="classifier config name or path")] = "diplomatic-v1-minilm",
@@ -146,6 +183,8 @@ def main(
         str, typer.Option(help="internal: 'single' or 'batched' runs one mode in this process")
     ] = "both",
     output: Annotated[Path | None, typer.Option(help="also write the results as JSON")] = None,
+    dtypes: Annotated[str, typer.Option(help="dtypes compared (comma-separated)")] = "float32,bfloat16,auto",
+    batch_sizes: Annotated[str, typer.Option(help="batch sizes compared (comma-separated)")] = "16,32,64",
 ) -> None:
     if mode != "both":
         print(json.dumps(memory_mode(mode, classifier, n, batch_size)))
@@ -182,6 +221,18 @@ def main(
             f"real tokens / padded tokens: length-bucketed {times['bucketed_efficiency']:.3f}, "
             f"fixed batches in input order {times['input_order_efficiency']:.3f}"
         )
+    table = numerics(
+        classifier, n, repeats, batch_size, dtypes.split(","), [int(b) for b in batch_sizes.split(",")]
+    )
+    print(f"{'dtype':<10}{'batch':>6}{'statements/s':>14}{'labels = fp32':>15}")
+    for row in table:
+        print(
+            f"{row['dtype']:<10}{row['batch_size']:>6}{row['statements_per_second']:>14.1f}"
+            f"{row['labels_equal_fp32']:>15.3f}"
+        )
+    auto = next((r for r in table if r["dtype"] == "auto"), None)
+    if auto:
+        print(f"dtype auto: {auto['numerics_reason']}")
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         record = {
@@ -189,6 +240,7 @@ def main(
             "memory": memory,
             "ratio": ratio,
             "load_average": [load_before, load_after],
+            "numerics": table,
         }
         output.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 

@@ -147,3 +147,21 @@ def tiny_bert(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     BertModel(config).save_pretrained(directory)
     return directory
+
+
+FIXED_CPU_PROBE = {
+    "identity": {"cpu_model": "test CPU", "cpu_flags": [], "torch_cpu_capability": "DEFAULT"},
+    "float32_gflops": 100.0,
+    "bfloat16_gflops": 50.0,
+    "cached": True,
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_cpu_probe(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """`dtype: auto` measures the CPU once per machine; tests get a fixed probe (fp32 wins) instead, so no
+    test depends on timing or writes a probe into the user's cache. tests/models/test_device.py undoes it."""
+    import stancekit.models.device as device
+
+    monkeypatch.setattr(device, "cpu_probe", lambda: dict(FIXED_CPU_PROBE))
+    return FIXED_CPU_PROBE

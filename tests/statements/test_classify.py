@@ -381,3 +381,19 @@ def test_config_thresholds_replace_the_classifier_own() -> None:
     assert build_classifier(strict).predict([text])[0].labels == ["other"]
     with pytest.raises(ConfigError, match=r"missing \['commitment'"):
         build_classifier(config.model_copy(update={"thresholds": {"praise": 0.5}}))
+
+
+def test_fine_tuned_dtype_auto_follows_the_probe_and_is_recorded(tiny_classifier_dirs, monkeypatch) -> None:
+    import stancekit.models.device as device
+
+    texts = ["The envoy urged calm.", "Ministers will meet again next week in Lima."]
+    exact = FineTunedClassifier(tiny_classifier_dirs["full"], max_length=32)
+    assert exact.numerics["dtype"] == "float32" and exact.numerics["requested"] == "auto"
+    probe = {"identity": {"cpu_flags": ["avx512_bf16"]}, "float32_gflops": 100.0, "bfloat16_gflops": 400.0}
+    monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    fast = FineTunedClassifier(tiny_classifier_dirs["full"], max_length=32)
+    assert fast.numerics["dtype"] == "bfloat16" and "4.00x" in fast.numerics["reason"]
+    assert str(next(fast.model.parameters()).dtype) == "torch.bfloat16"
+    for a, b in zip(fast.predict(texts), exact.predict(texts), strict=True):
+        for label, score in a.scores.items():
+            assert score == pytest.approx(b.scores[label], abs=0.02)  # bf16 keeps ~3 significant digits

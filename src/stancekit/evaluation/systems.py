@@ -133,7 +133,9 @@ class SummariserSystem(System):
         self.mode = mode
         self.classifier = classifier
         self.identifier = f"summariser:{config.name}" + (":stance" if mode == "stance" else "")
-        self.batch_size = config.batch_size
+        # samples handed over (and saved) per call: a fixed batch size, or enough for several auto batches
+        size = config.batch_size
+        self.batch_size = size if isinstance(size, int) else 4 * self.summariser.batch_plan["rows"]
 
     def predict(self, samples: list[Sample]) -> list[Prediction]:
         if self.mode == "stance":
@@ -172,6 +174,7 @@ class SummariserSystem(System):
             "config": self.config.name,
             "config_sha256": self.config.fingerprint(),
             "mode": self.mode,
+            "numerics": self.summariser.numerics,
         }
         pack = (
             PACKS.get(self.config.model.removeprefix(EMBEDDED_PREFIX)) if ref.source == "embedded" else None
@@ -314,6 +317,8 @@ class ClassifierSystem(System):
             "taxonomy": self.config.taxonomy,
             "config_sha256": self.config.fingerprint(),
         }
+        if hasattr(self.classifier, "numerics"):
+            entry["numerics"] = self.classifier.numerics
         if self.config.weights:
             entry["weights"] = self.config.weights
             training = getattr(self.classifier, "training", None) or {}

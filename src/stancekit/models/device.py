@@ -1,10 +1,32 @@
-"""Device and dtype choice for inference. torch is imported on first use, so `import stancekit` stays fast."""
+"""Device and dtype choice for inference. torch is imported on first use, so `import stancekit` stays fast.
+
+``dtype: auto`` is chosen by what the machine measurably does, not by assumption: on a CPU, bf16 when a small
+bf16 matrix multiply beats fp32 by a clear margin (AMX or AVX512-BF16 make it 3-7x faster; without them torch
+emulates bf16 and it loses), fp32 otherwise; on CUDA, bf16 where supported, else fp16. The CPU probe takes
+about a second and is cached per machine (CPU model, its bf16/int8 flags, torch version and thread count) in
+stancekit's home, so later processes only read a small JSON file. Every choice carries its reason, which
+results record as their ``numerics`` metadata.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from stancekit.errors import ConfigError
+from stancekit.errors import ConfigError, StancekitError
+
+# bf16 must beat fp32 by this factor on the probe to be chosen: within it, fp32's exactness wins.
+BF16_MIN_SPEEDUP = 1.3
+# ... and must not decode (one row of activations) clearly slower: on some CPUs and thread counts torch's
+# bf16 matrix-vector kernel is many times slower than fp32's, and batch-1 decoding is all matrix-vector.
+BF16_MIN_DECODE = 0.8
+PROBE_SHAPE = (256, 896, 2432)  # (m, k, n): a prompt pass through a slice of the generator's MLP
+CPU_FLAGS = ("amx_bf16", "amx_int8", "amx_tile", "avx512_bf16", "avx512_vnni", "avx512f", "avx2")
+PROBE_VERSION = 3
 
 
 def select_device(name: str) -> str:
@@ -20,10 +42,140 @@ def select_device(name: str) -> str:
     return name
 
 
-def select_dtype(name: str, device: str) -> Any:
+@dataclass(frozen=True)
+class DtypeChoice:
+    """The compute dtype, how it was chosen, and the measurements behind it (recorded in results)."""
+
+    dtype: str  # "float32", "bfloat16", "float16"
+    device: str
+    requested: str
+    reason: str
+    probe: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def torch_dtype(self) -> Any:
+        import torch
+
+        return getattr(torch, self.dtype)
+
+    def metadata(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def cpu_identity() -> dict[str, Any]:
+    """CPU model, the flags that decide bf16/int8 speed, torch's kernel level, version and threads."""
     import torch
 
-    if name == "auto":
-        # bf16 matmuls are slow on CPUs without AVX512-BF16/AMX: compute in fp32 there.
-        return torch.float32 if device == "cpu" else torch.bfloat16
-    return getattr(torch, name)
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    model = value.strip()
+                elif key.strip() in ("flags", "Features"):
+                    flags = set(value.split())
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu_model": model,
+        "cpu_flags": [f for f in CPU_FLAGS if f in flags],
+        "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _gemm_gflops(dtype: Any, repeats: int = 7, m: int | None = None) -> float:
+    """Rate of ``linear`` (weights stored out x in, as in the models) on ``m`` rows of activations."""
+    import torch
+
+    m, k, n = (m or PROBE_SHAPE[0]), PROBE_SHAPE[1], PROBE_SHAPE[2]
+    x, weight = torch.randn(m, k, dtype=dtype), torch.randn(n, k, dtype=dtype)
+    for _ in range(2):
+        torch.nn.functional.linear(x, weight)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.nn.functional.linear(x, weight)
+        times.append(time.perf_counter() - start)
+    return 2 * m * k * n / sorted(times)[len(times) // 2] / 1e9
+
+
+def measure_cpu() -> dict[str, Any]:
+    """Time fp32 and bf16 GEMMs once (medians, interleaved so a load change hits both)."""
+    import torch
+
+    rates: dict[str, list[float]] = {
+        name: [] for name in ("float32", "bfloat16", "float32_m1", "bfloat16_m1")
+    }
+    for _ in range(3):
+        rates["float32"].append(_gemm_gflops(torch.float32))
+        rates["bfloat16"].append(_gemm_gflops(torch.bfloat16))
+        # one row: a decoding step at batch 1, which some CPUs' bf16 kernels run far slower than fp32
+        rates["float32_m1"].append(_gemm_gflops(torch.float32, repeats=15, m=1))
+        rates["bfloat16_m1"].append(_gemm_gflops(torch.bfloat16, repeats=15, m=1))
+    return {f"{name}_gflops": round(sorted(v)[1], 2) for name, v in rates.items()}
+
+
+def _probe_path(identity: dict[str, Any]) -> Any:
+    from stancekit.models.embedded import stancekit_home
+
+    key = hashlib.sha256(json.dumps([PROBE_VERSION, identity], sort_keys=True).encode()).hexdigest()[:16]
+    return stancekit_home() / "probes" / f"cpu-{key}.json"
+
+
+def cpu_probe() -> dict[str, Any]:
+    """The machine's identity and its measured fp32/bf16 GEMM rates, measured once and cached on disk.
+
+    An unwritable cache only costs re-measuring in each process.
+    """
+    identity = cpu_identity()
+    path = _probe_path(identity)
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("identity") == identity:
+            return {**cached, "cached": True}
+    except (OSError, ValueError):
+        pass
+    probe = {"identity": identity, **measure_cpu(), "shape_mkn": list(PROBE_SHAPE)}
+    try:
+        from stancekit.io import write_atomic
+
+        write_atomic(path, json.dumps(probe, indent=2))
+    except (OSError, StancekitError):  # an unusable home: measure again next time
+        pass
+    return {**probe, "cached": False}
+
+
+def choose_dtype(name: str, device: str) -> DtypeChoice:
+    """The dtype for ``name`` (``auto`` or an explicit one) on ``device``, with the reason."""
+    import torch
+
+    if name != "auto":
+        return DtypeChoice(name, device, name, "set in the config")
+    if device.startswith("cuda"):
+        if torch.cuda.is_bf16_supported():
+            return DtypeChoice("bfloat16", device, name, "CUDA device with bf16 support")
+        return DtypeChoice("float16", device, name, "CUDA device without bf16: fp16")
+    if device != "cpu":
+        return DtypeChoice("float32", device, name, f"device {device!r}: fp32, not measured")
+    probe = cpu_probe()
+    fp32, bf16 = probe["float32_gflops"], probe["bfloat16_gflops"]
+    speedup = bf16 / fp32 if fp32 else 0.0
+    flags = ", ".join(probe["identity"]["cpu_flags"]) or "none"
+    measured = f"bf16 GEMM {bf16:.0f} GFLOP/s vs fp32 {fp32:.0f} ({speedup:.2f}x; flags: {flags})"
+    if "bfloat16_m1_gflops" in probe:  # probes from before version 2 lack the one-row rates
+        m1 = probe["bfloat16_m1_gflops"] / probe["float32_m1_gflops"] if probe["float32_m1_gflops"] else 0.0
+        measured += f", one row {m1:.2f}x"
+        if m1 < BF16_MIN_DECODE:
+            return DtypeChoice("float32", device, name, f"{measured}: bf16 decodes slower, fp32", probe)
+    if speedup >= BF16_MIN_SPEEDUP:
+        return DtypeChoice("bfloat16", device, name, f"{measured} >= {BF16_MIN_SPEEDUP}x: bf16", probe)
+    return DtypeChoice("float32", device, name, f"{measured} < {BF16_MIN_SPEEDUP}x: fp32", probe)
+
+
+def select_dtype(name: str, device: str) -> Any:
+    """The torch dtype of :func:`choose_dtype`."""
+    return choose_dtype(name, device).torch_dtype

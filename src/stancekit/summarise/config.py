@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -96,7 +96,11 @@ class SummariserConfig(StrictModel):
     backend: Literal["auto", "seq2seq", "causal"] = "auto"
     device: str = Field("cpu", description="'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA when present).")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    batch_size: int = Field(4, ge=1)
+    batch_size: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        "auto",
+        description="Documents per generate call; 'auto': as many as the measured row cap and the memory "
+        "budget for prompt tokens allow, in length buckets.",
+    )
     seed: int = 0
     prompt: PromptSettings = PromptSettings()
     generation: GenerationSettings = GenerationSettings()

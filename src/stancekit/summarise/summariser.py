@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from stancekit.config import validate
 from stancekit.errors import ConfigError, InputError, ModelUnavailableError
-from stancekit.models.device import select_device, select_dtype
+from stancekit.models.device import choose_dtype, select_device
 from stancekit.models.reference import resolve_model
 from stancekit.summarise.backends import load_generator
 from stancekit.summarise.chunking import Chunk, line_spans, pack_spans
@@ -76,6 +76,61 @@ class SummaryResult(BaseModel):
         for s in flagged:
             lines.append(f"- (?) {s.text} (consistency {s.consistency:.2f})")
         return "\n".join(lines).rstrip() + "\n"
+
+    numerics: dict[str, Any] = Field(
+        default_factory=dict, description="Device, dtype and why (the measured rates), batch size."
+    )
+
+
+# ------------------------------------------------------------------------------------------------ batching
+MAX_PADDING = 0.25  # auto batches: no row is padded beyond this share of the batch's longest prompt
+# Rows per generate call in auto mode. Greedy decoding streams the weights once per step for the whole batch,
+# so docs/s grows with rows until per-row work dominates: on an AMX Xeon (issue 12) bf16 batch 16 took 1.33 s/doc
+# against 2.39 at batch 4; benchmarks/summarise.py compares auto with fixed batches on the machine at hand.
+# The CUDA cap is a guess, not measured.
+AUTO_ROWS = {"cpu": 16, "cuda": 32}
+MEMORY_SHARE = 0.25  # of the available memory, for activations and KV cache of one batch
+MEMORY_CAP = 1.5e9  # bytes: keeps the whole process near 3 GB on a big machine too
+
+
+def available_memory(device: str) -> float:
+    """Bytes free for one batch: CUDA's free memory, or MemAvailable from /proc/meminfo (8 GB if unknown)."""
+    if device.startswith("cuda"):
+        import torch
+
+        return float(torch.cuda.mem_get_info(torch.device(device))[0])
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 8e9
+
+
+def batch_plan(model: Any, device: str, dtype: str) -> dict[str, Any]:
+    """The auto batch: a row cap, and a prompt-token budget from memory. One prompt token in a batch costs
+    its MLP activations (gate, up and their product, 3 x intermediate), a few hidden-size buffers, and its
+    KV cache across the layers, all in the compute dtype."""
+    cfg = getattr(model, "config", None)
+    hidden = getattr(cfg, "hidden_size", None) or getattr(cfg, "d_model", 1024)
+    intermediate = getattr(cfg, "intermediate_size", None) or 4 * hidden
+    layers = getattr(cfg, "num_hidden_layers", None) or getattr(cfg, "num_layers", 12)
+    heads = getattr(cfg, "num_attention_heads", None) or 16
+    kv_heads = getattr(cfg, "num_key_value_heads", None) or heads
+    head_dim = getattr(cfg, "head_dim", None) or hidden // heads
+    width = 2 if dtype in ("bfloat16", "float16") else 4
+    per_token = width * (3 * intermediate + 6 * hidden + 2 * layers * kv_heads * head_dim)
+    free = available_memory(device)
+    budget_bytes = min(MEMORY_SHARE * free, MEMORY_CAP)
+    return {
+        "rows": AUTO_ROWS.get(device.split(":")[0], 8),
+        "tokens": max(int(budget_bytes // per_token), 512),
+        "bytes_per_token": per_token,
+        "available_bytes": int(free),
+        "max_padding": MAX_PADDING,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ backend
@@ -137,8 +192,9 @@ class Summariser:
         self.device = select_device(cfg.device)
         self.ref = resolve_model(cfg.model, progress=progress)
         started = time.perf_counter()
+        self.dtype = choose_dtype(cfg.dtype, self.device)
         self.model, self.tokenizer, self.backend = load_generator(
-            self.ref, cfg.backend, self.device, select_dtype(cfg.dtype, self.device)
+            self.ref, cfg.backend, self.device, self.dtype.torch_dtype
         )
         self.load_seconds = time.perf_counter() - started
         if self.backend == "causal" and cfg.prompt.use_chat_template and not self.tokenizer.chat_template:
@@ -147,6 +203,12 @@ class Summariser:
                 fix="use an instruct/chat model, or set prompt.use_chat_template: false to use the raw prompt.",
             )
         self.budget = self._input_budget()
+        self.batch_plan = batch_plan(self.model, self.device, self.dtype.dtype)
+        self.numerics = {
+            **self.dtype.metadata(),
+            "batch_size": cfg.batch_size,
+            **({"batch_plan": self.batch_plan} if cfg.batch_size == "auto" else {}),
+        }
         self._words: WordStarts | None = None  # built on first use of the copy guard
 
     # -- prompt construction
@@ -212,6 +274,28 @@ class Summariser:
             decoder_start_token_id=getattr(self.model.generation_config, "decoder_start_token_id", None),
         )
 
+    def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
+        """Length-sorted batches (longest first). A fixed ``batch_size`` cuts them every N jobs; ``auto`` fills
+        a batch up to the row cap and the prompt-token budget (``numerics.batch_rows_max``, ``batch_tokens``),
+        and closes it early where the next job is much shorter than the batch's longest, so no row is more
+        than a quarter padding (length bucketing)."""
+        ordered = sorted(jobs, key=lambda j: j.tokens, reverse=True)
+        size = self.config.batch_size
+        if size != "auto":
+            return [ordered[i : i + size] for i in range(0, len(ordered), size)]
+        rows, budget = self.batch_plan["rows"], self.batch_plan["tokens"]
+        batches: list[list[_Job]] = []
+        for job in ordered:
+            if batches:
+                batch = batches[-1]
+                longest = batch[0].tokens  # the batch's first job is its longest
+                fits = len(batch) < rows and longest * (len(batch) + 1) <= budget
+                if fits and job.tokens >= (1 - MAX_PADDING) * longest:
+                    batch.append(job)
+                    continue
+            batches.append([job])
+        return batches
+
     def _generate(self, jobs: list[_Job]) -> None:
         """Run ``jobs`` in length-sorted batches (no padding wasted on mixing short and long inputs)."""
         import torch
@@ -220,10 +304,7 @@ class Summariser:
         torch.manual_seed(self.config.seed)
         generation_config = self._generation_config()
         guard_n = self.config.copy_guard.block_ngram_tokens
-        ordered = sorted(jobs, key=lambda j: j.tokens, reverse=True)
-        size = self.config.batch_size
-        for i in range(0, len(ordered), size):
-            batch = ordered[i : i + size]
+        for batch in self._batches(jobs):
             prompts = [self._prompt(job.text, job.reduce) for job in batch]
             padding_side = "left" if self.backend == "causal" else "right"
             encoded = self.tokenizer(
@@ -349,6 +430,7 @@ class Summariser:
             reduce_rounds=state.rounds,
             copy_rate=round(rate, 4),
             copy_flagged=rate > cfg.copy_guard.max_copy_rate,
+            numerics=self.numerics,
             timings={
                 "load_s": round(self.load_seconds, 3),
                 "generate_s": round(state.seconds, 3),

@@ -284,7 +284,9 @@ def train_classifier(config: ClassifierConfig, *, progress: bool = True) -> Trai
     shutil.rmtree(staging / "trainer", ignore_errors=True)
 
     # Score the saved directory, not the in-memory model: what is measured is what loads.
-    classifier = FineTunedClassifier(staging, device=config.device, batch_size=config.batch_size)
+    classifier = FineTunedClassifier(
+        staging, device=config.device, dtype="float32", batch_size=config.batch_size
+    )  # thresholds are chosen on exact fp32 scores
     dev_scores = evaluate_on_statements(classifier, data, tc.dev_split)
     test_scores = evaluate_on_statements(classifier, data, tc.test_split) if tc.test_split else None
     n = {"train": len(train_rows), "dev": len(dev_rows)}

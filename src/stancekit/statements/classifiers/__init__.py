@@ -77,7 +77,11 @@ def _build(config: ClassifierConfig) -> Classifier:
     if config.kind == "fine_tuned":
         assert config.weights is not None
         classifier = FineTunedClassifier(
-            resolve_weights(config.weights), device=config.device, name=config.name, **common
+            resolve_weights(config.weights),
+            device=config.device,
+            dtype=config.dtype,
+            name=config.name,
+            **common,
         )
         expected = load_taxonomy(config.taxonomy)
         if classifier.taxonomy.substantive != expected.substantive:

@@ -168,6 +168,10 @@ class ClassifierConfig(StrictModel):
         description="Per-label decision thresholds replacing the classifier's own (one per substantive label), "
         "e.g. recalibrated on a user's corpus by `stancekit corpus validate`.",
     )
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        default="auto",
+        description="fine_tuned: 'auto' is bf16 where this machine measurably gains, else fp32.",
+    )
     zero_shot: ZeroShotSettings | None = None
     lexicon: LexiconSettings | None = None
     training: TrainConfig | None = None
