@@ -1,4 +1,4 @@
-"""Train the factual-consistency cross-encoder from its config; a thin shell over stancekit.training.consistency.
+"""Train the factual-consistency scorer from its config; a thin shell over stancekit.training.consistency.
 
     python scripts/train_consistency.py --config configs/consistency/consistency-minilm-v1.yaml \
         [training.epochs=2 training.learning_rate=3e-4 ...]

@@ -185,7 +185,7 @@ def consistency_grid(
     top_ks: Sequence[int] = (1, 2, 3, 5),
     rouge_weights: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
 ) -> list[GridPoint]:
-    """ROC-AUC on FRANK of every (top_k, rouge_weight, aggregation) of one trained cross-encoder: the model
+    """ROC-AUC on FRANK of every (top_k, rouge_weight, aggregation) of one trained consistency scorer: the model
     runs once per top_k; weights and aggregation are recombined from per-sentence scores. FRANK validation
     may choose these settings, never the weights."""
     from sklearn.metrics import roc_auc_score

@@ -438,7 +438,7 @@ class FactualConsistencyArgs(StrictModel):
 
 @register_scorer
 class FactualConsistencyScorer(Scorer):
-    """The learned cross-encoder (stancekit.summarise.consistency); per-sentence evidence goes to ``details``."""
+    """The learned consistency scorer (stancekit.summarise.consistency); per-sentence evidence goes to ``details``."""
 
     name = "factual_consistency"
     kind = "summarisation"
@@ -459,7 +459,7 @@ class FactualConsistencyScorer(Scorer):
     needs_references = False
     detail_keys = frozenset(["consistency_sentences"])
     reported = (
-        ("factual_consistency", "factual consistency (mean over summaries, learned cross-encoder)", True),
+        ("factual_consistency", "factual consistency (mean over summaries, learned scorer)", True),
         (
             "inconsistent_sentence_rate",
             "share of a summary's sentences below the consistency threshold",

@@ -71,7 +71,7 @@ def select_evidence(
 ) -> list[tuple[int, int]]:
     """The ``k`` source sentences (spans, in source order) that share most bigrams, then words, with
     ``sentence``; the first ``k`` sentences when nothing is shared (a sentence with no overlap still gets
-    a premise, and the cross-encoder then judges it unsupported)."""
+    a premise, and the scorer then judges it unsupported)."""
     bigrams, unigrams = _unit_counts(sentence)
     scored = []
     for i, (start, end) in enumerate(spans):

@@ -1,4 +1,5 @@
-"""Learned factual consistency of a summary with its source: the MiniLM cross-encoder plus the ROUGE-2 floor.
+"""Learned factual consistency of a summary with its source: a logistic model over MiniLM
+similarity and lexical support features, mixed with the ROUGE-2 floor.
 
 Load it with ``stancekit.metrics.load_metric("factual_consistency")``. The scorer is inference code
 (``stancekit.summarise.consistency``); this module makes it a harness metric.
@@ -16,8 +17,8 @@ from stancekit.summarise.consistency import DEFAULT_CONSISTENCY, ConsistencyScor
 from stancekit.summarise.grounding import check_pairs
 
 _DESCRIPTION = """\
-Each summary sentence is read by a MiniLM cross-encoder (LoRA-tuned on pairs built from the team's own
-articles: reference-summary and source sentences against entity, number, date, negation, modality, addition and
+Each summary sentence is scored by a logistic model over MiniLM similarity and lexical support features
+(trained on pairs built from the team's own articles: reference-summary and source sentences against entity, number, date, negation, modality, addition and
 other-article corruptions) against its evidence, the source sentences that share most bigrams with it; its
 score mixes that support probability with its ROUGE-2 support, and the summary scores the mean over its
 sentences, in [0, 1], higher meaning better supported. With each sentence come its evidence spans {start, end}.
@@ -51,7 +52,7 @@ def _scorer(
 
 
 class FactualConsistency(evaluate.Metric):
-    """Cross-encoder factual consistency (see ``_DESCRIPTION``)."""
+    """Learned factual consistency (see ``_DESCRIPTION``)."""
 
     def _info(self) -> evaluate.MetricInfo:
         return evaluate.MetricInfo(
