@@ -281,7 +281,7 @@ def test_language_warning() -> None:
         "Der Gesandte warnte, dass sich die Gruppe in den Grenzgebieten neu formieren könnte. "
         "Der Rat verurteilte den Angriff und rief zur Ruhe auf."
     )
-    assert "may not be English" in language_warning(german)
+    assert "mostly not English" in language_warning(german)
 
 
 def test_cli_runs_and_reports_bad_input(corpus_file: Path, tiny_classifier: Path, tmp_path: Path) -> None:
