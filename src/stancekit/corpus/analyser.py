@@ -37,21 +37,16 @@ OUTPUT_COLUMNS = ("position", "id", "failed", "record")
 def _summary_sentences(result: Any, source: str) -> list[dict[str, Any]] | None:
     """Summary sentences with consistency, flag and support spans: the summariser's own grounding when it
     has one, else the model-free ROUGE-2 support of ``stancekit.summarise.grounding``."""
-    sentences = getattr(result, "sentences", None)
-    if sentences is not None:
-        rows = []
-        for s in sentences:
-            consistency = getattr(s, "consistency", getattr(s, "score", None))
-            support = getattr(s, "support", None) or []
-            rows.append(
-                {
-                    "text": s.text,
-                    "consistency": None if consistency is None else float(consistency),
-                    "flagged": getattr(s, "flagged", None),
-                    "support": [{"start": int(p.start), "end": int(p.end)} for p in support],
-                }
-            )
-        return rows
+    if result.sentences:  # empty when the summariser's grounding scorer is `none`
+        return [
+            {
+                "text": s.text,
+                "consistency": float(s.consistency),
+                "flagged": s.flagged,
+                "support": [{"start": p.start, "end": p.end} for p in s.support],
+            }
+            for s in result.sentences
+        ]
     if not result.summary.strip():
         return None
     from stancekit.summarise.grounding import rouge2_support
