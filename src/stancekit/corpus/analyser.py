@@ -169,7 +169,7 @@ class DocumentAnalyser:
 
 def _statement_row(index: int, statement: Any, classification: Any) -> dict[str, Any]:
     speaker = statement.speaker
-    target = getattr(statement, "target", None)  # added by the statements issue; absent before it
+    target = statement.target
     return {
         "index": index,
         "start": statement.start,

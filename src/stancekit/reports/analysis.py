@@ -70,7 +70,7 @@ def _summary_sentences(
 ) -> list[dict[str, Any]] | None:
     if analysis.summary is None:
         return None
-    grounded = getattr(analysis.summary, "sentences", None)
+    grounded = analysis.summary.sentences
     if not grounded:
         from stancekit.summarise.grounding import rouge2_support
 
