@@ -17,6 +17,7 @@ no argument: ``None``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -195,22 +196,22 @@ _SAYING = frozenset(
 )
 
 
-def _content_argument(tokens: Sequence[Token], inside: set[int]) -> Token | None:
+def _content_argument(tokens: Sequence[Token], inside: set[int], clause: Token | None = None) -> Token | None:
     """No trigger: what the (reported) clause is about. Below a verb of saying, its clause; then the
     copula's complement after a pronoun ("This was **a deliberate act**"), else the subject, else the object."""
-    roots = [t for t in tokens if t.dep_ == "ROOT"]
-    if not roots:
+    if clause is None:
+        clause = _reported_clause(tokens, inside)
+        root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+        if clause is not None and root is not None and clause is not root:
+            # "our allies showed that they are listening": the complement names only a pronoun
+            return _content_argument(tokens, inside, clause) or _content_argument(tokens, inside, root)
+    if clause is None:
         return None
-    clause = roots[0]
-    if clause.lower_ in _SAYING:
-        inner = next((c for c in clause.children if c.dep_ == "ccomp" and c.i in inside), None)
-        if inner is None:  # a quotation before its attribution: '"...," he said' parses the quote as ccomp
-            inner = next((c for c in clause.children if c.dep_ in ("ccomp", "parataxis")), None)
-        if inner is None:
-            return None
-        clause = inner
     subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    complement = next((c for c in clause.children if c.dep_ in ("attr", "dobj")), None)
+    complement = next(
+        (c for c in clause.children if c.dep_ in ("attr", "dobj") and not c.lower_.startswith(_EXPRESSED)),
+        None,
+    )
     usable_subject = subject is not None and _usable(subject) and subject.i in inside
     usable_complement = complement is not None and _usable(complement) and complement.i in inside
     if usable_subject and not (
@@ -219,7 +220,9 @@ def _content_argument(tokens: Sequence[Token], inside: set[int]) -> Token | None
         return subject  # what the clause is about, unless it is the actor doing something to an object
     if usable_complement:
         return complement
-    return _infinitive_object(clause)
+    return _infinitive_object(clause) or (
+        _prepositional_object(clause) if clause.tag_ in _VERB_TAGS else None
+    )
 
 
 def _is_named_actor(token: Token) -> bool:
@@ -229,8 +232,92 @@ def _is_named_actor(token: Token) -> bool:
     )
 
 
-def find_target(tokens: Sequence[Token]) -> tuple[int, int] | None:
-    """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies."""
+# Which trigger stems name which act: with the labels known, "calling on both sides" is no commitment's target.
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "condemnation": (
+        "condemn", "denounc", "critici", "deplor", "decr", "blam", "accus", "slam", "censur", "rebuk",
+        "condemnation", "criticism", "concern", "protest", "call",
+    ),
+    "call_to_action": (
+        "urg", "demand", "appeal", "ask", "press", "implor", "call", "request", "invit", "order", "instruct",
+        "warn",
+    ),
+    "commitment": ("pledg", "promis", "vow", "commit", "agre", "undert", "offer", "provid", "send"),
+    "support": (
+        "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
+        "solidarity", "gratitude", "praise", "tribute", "call",
+    ),
+    "threat": ("threaten", "warn"),
+    "threat_assessment": ("warn", "assess", "fear", "caution"),
+    "condolence": ("mourn", "sympathi", "console", "grie", "condolence", "tribute"),
+}  # fmt: skip
+_FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
+_MODALS = frozenset({"must", "should", "need", "needs", "have", "has", "had", "ought"})
+_ACTOR_ACTS = frozenset({"condemnation", "threat_assessment"})
+# Nouns that only express the act ("expressed condolences"): its target is elsewhere, never the noun.
+_EXPRESSED = ("condolence", "sympath", "solidarity", "gratitude", "thanks", "concern", "support")
+
+
+def _reported_clause(tokens: Sequence[Token], inside: set[int]) -> Token | None:
+    """The clause the statement reports: below a verb of saying its complement, else the root."""
+    roots = [t for t in tokens if t.dep_ == "ROOT"]
+    if not roots:
+        return None
+    clause = roots[0]
+    if clause.lower_ in _SAYING:
+        inner = next((c for c in clause.children if c.dep_ == "ccomp" and c.i in inside), None)
+        if inner is None:  # a quotation before its attribution: '"...," he said' parses the quote as ccomp
+            inner = next((c for c in clause.children if c.dep_ in ("ccomp", "parataxis")), None)
+        return inner
+    if not any(c.dep_ in _OBJECTS for c in clause.children):  # "cautioned that X ...": what is cautioned
+        inner = next(
+            (c for c in clause.children if c.dep_ == "ccomp" and c.i in inside and c.i > clause.i), None
+        )
+        if inner is not None:
+            return inner
+    return clause
+
+
+def _child(head: Token, relations: Sequence[str], inside: set[int]) -> Token | None:
+    return next((c for c in head.children if c.dep_ in relations and c.i in inside and _usable(c)), None)
+
+
+def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Token | None:
+    """No trigger of the act: the argument of the reported clause that the act is about.
+
+    Condemnation and threat assessment name an actor or a danger, the clause's subject ("said **Pakistani
+    forces** opened fire"), and a call the one who must act ("**platforms** must act"); other acts, and
+    these when the subject is only the speaker acting on an object, take what the clause is about
+    (:func:`_content_argument`)."""
+    if act in ("commitment", "threat"):  # "his country would fund **additional training**": the future verb
+        future = next((t for t in tokens if t.tag_ in _VERB_TAGS and _has_aux(t, _FUTURE)), None)
+        if future is not None:
+            return _content_argument(tokens, inside, future)
+    clause = _reported_clause(tokens, inside)
+    if clause is None:
+        return None
+    subject = _child(clause, ("nsubj", "nsubjpass"), inside)
+    obj = _child(clause, _OBJECTS, inside)
+    if subject is None:
+        return _content_argument(tokens, inside)
+    speaker_acting = clause.dep_ == "ROOT" and _is_named_actor(subject) and obj is not None
+    if act in _ACTOR_ACTS and not speaker_acting:
+        return subject
+    if act == "call_to_action" and _has_aux(clause, _MODALS):
+        return subject
+    return _content_argument(tokens, inside)
+
+
+def _has_aux(verb: Token, words: frozenset[str]) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ in words for c in verb.children)
+
+
+def find_target(tokens: Sequence[Token], labels: Sequence[str] | None = None) -> tuple[int, int] | None:
+    """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies.
+
+    With ``labels`` (the statement's speech acts), only the triggers of those acts count, and the clause
+    rules take the argument the act names (see :data:`_CLAUSE_RULES`); the act whose trigger or verb comes
+    first in the statement wins, as the guidelines take the first labelled act's target."""
     if not tokens:
         return None
     if tokens[0].text.isupper() and len(tokens[0].text) > 2:  # a dateline ("ISLAMABAD —") names no target
@@ -238,7 +325,23 @@ def find_target(tokens: Sequence[Token]) -> tuple[int, int] | None:
         if dash is not None:
             tokens = tokens[dash + 1 :]
     inside = {t.i for t in tokens}
+    acts = [label for label in labels or () if label in _FAMILIES]
     triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
+    if acts:
+        # a trigger of one of the acts first, the earliest in the statement; else the clause, act by act
+        own = [
+            t
+            for t in sorted(triggers, key=lambda t: t.i)
+            if any(t.lower_.startswith(_FAMILIES[a]) for a in acts)
+        ]
+        heads = itertools.chain(
+            (_argument(t) for t in own), (_clause_argument(tokens, inside, a) for a in acts)
+        )
+        for head in heads:
+            if head is not None and head.i in inside:
+                run = _phrase(head, inside)
+                if run:
+                    return run[0].idx, run[-1].idx + len(run[-1].text)
     heads = [_argument(trigger) for trigger in triggers]
     heads.append(_content_argument(tokens, inside))
     for head in heads:
