@@ -64,6 +64,11 @@ _NOT_TARGETS = frozenset(
 _VERB_TAGS = frozenset({"VB", "VBD", "VBZ", "VBP", "VBN", "VBG"})
 _OBJECTS = ("dobj", "obj", "attr")
 _CUT_RELATIONS = frozenset({"relcl", "acl:relcl", "appos", "acl", "advcl"})
+_DESCRIBED_PRONOUNS = frozenset(
+    {"those", "anyone", "anybody", "everyone", "whoever", "all", "someone", "any"}
+)
+# "accused **X** of Y", "reminded **X** of Y": the charge is not part of who is charged.
+_CHARGE_PREPOSITIONS = {"accus": ("of",), "remind": ("of",), "blam": ("for",), "thank": ("for",)}
 _CALL_STEMS = ("call", "appeal")
 # Time and quantity are when or how much, not whom or what: "agreed on Thursday to ...".
 _NOT_TARGET_ENTITIES = frozenset({"DATE", "TIME", "CARDINAL", "PERCENT", "ORDINAL"})
@@ -83,11 +88,16 @@ def _is_trigger(token: Token) -> bool:
 
 
 def _phrase(token: Token, inside: set[int]) -> list[Token]:
-    """The argument's subtree inside the statement, cut before relative clauses and appositives."""
+    """The argument's subtree inside the statement, cut before the clauses of :data:`_CUT_RELATIONS`."""
     cut = {
         t.i
         for d in token.subtree
-        if d.dep_ in _CUT_RELATIONS and d.i > token.i and d.i != token.i
+        if (d.dep_ in _CUT_RELATIONS and d.i > token.i and not (d.head.i == token.i and _described(token)))
+        or (
+            d.head.i == token.i
+            and d.dep_ == "prep"
+            and d.lower_ in _CHARGE_PREPOSITIONS.get(_verb_stem(token), ())
+        )
         for t in d.subtree
     }
     tokens = [t for t in token.subtree if t.i in inside and t.i not in cut]
@@ -97,21 +107,42 @@ def _phrase(token: Token, inside: set[int]) -> list[Token]:
         if t.i > token.i:
             if t.i != run[-1].i + 1:
                 break
-            listing = t.i + 1 < len(t.doc) and t.nbor(1).dep_ in ("conj", "cc")
+            listing = any(c.dep_ == "conj" and c.head.i < t.i < c.i for c in tokens)
             if t.text in (",", ";", ":", "(", "—", "–") and not listing:
                 break
             run.append(t)
-    while run and (run[0].is_punct or run[0].is_quote or run[0].lower_ in ("and", "or")):
+    while run and ((run[0].is_punct and not run[0].is_quote) or run[0].lower_ in ("and", "or")):
         run = run[1:]
-    while run and (run[-1].is_punct or run[-1].is_quote or run[-1].is_space):
+    while run and ((run[-1].is_punct and not run[-1].is_quote) or run[-1].is_space):
         run = run[:-1]
+    # a quote mark at either end stays only when it closes or opens one inside: 'regular "law patrols"'
+    while run and (run[0].is_quote or run[-1].is_quote) and sum(t.is_quote for t in run) % 2:
+        run = run[1:] if run[0].is_quote else run[:-1]
+    while run and run[0].is_quote and run[-1].is_quote and sum(t.is_quote for t in run) == 2:
+        run = run[1:-1]  # a quotation quoted whole: the words, without their marks
+    after = run[-1].i + 1 if run else -1
+    if run and sum(t.is_quote for t in run) % 2 and after in inside and run[-1].doc[after].is_quote:
+        run.append(run[-1].doc[after])  # the closing mark of a quote the span opens
     return run
+
+
+def _verb_stem(token: Token) -> str:
+    head = token.head
+    return next((stem for stem in _CHARGE_PREPOSITIONS if head.lower_.startswith(stem)), "")
 
 
 def _usable(token: Token) -> bool:
     if token.ent_type_ in _NOT_TARGET_ENTITIES:
         return False
+    if _described(token):
+        return True
     return (token.lower_ not in _NOT_TARGETS and token.pos_ != "PRON") or token.lower_ == "everyone"
+
+
+def _described(token: Token) -> bool:
+    """'**Those who shed innocent blood**', '**anyone threatening the border**': a pronoun that its clause
+    describes is a target, with the clause."""
+    return token.lower_ in _DESCRIBED_PRONOUNS and any(c.dep_ in ("relcl", "acl") for c in token.children)
 
 
 def _prepositional_object(head: Token, after: int = -1) -> Token | None:
