@@ -31,6 +31,7 @@ _VERB_STEMS = (
     "pledg", "promis", "vow", "commit", "agre", "undert", "plan", "intend", "offer", "provid", "send",
     "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
     "warn", "threaten", "mourn", "sympathi", "console", "grie", "assess", "fear", "caution",
+    "reject", "deni", "deny", "oppos", "expect",
 )  # fmt: skip
 # Verbs of warning and assessing: the danger is the subject of what is said ("warned that **the dam** could fail").
 _ASSESS_STEMS = ("warn", "assess", "fear", "caution")
@@ -39,6 +40,8 @@ _NOUN_STEMS = (
     "condemnation", "criticism", "concern", "call", "appeal", "demand", "threat", "warning", "commitment",
     "pledge", "backing", "tribute", "protest",
 )  # fmt: skip
+# "remained committed to X", "grateful to X", "concerned by X", "ready to send X".
+_ADJECTIVE_STEMS = ("committed", "grateful", "concerned", "ready", "determined", "prepared", "willing")
 # Prepositions that introduce the target after a trigger: "called on X", "support for X", "condolences to X".
 _TARGET_PREPOSITIONS = frozenset(
     {"on", "upon", "for", "to", "with", "over", "about", "against", "of", "from"}
@@ -70,6 +73,7 @@ _DESCRIBED_PRONOUNS = frozenset(
 # "accused **X** of Y", "reminded **X** of Y": the charge is not part of who is charged.
 _CHARGE_PREPOSITIONS = {"accus": ("of",), "remind": ("of",), "blam": ("for",), "thank": ("for",)}
 _CALL_STEMS = ("call", "appeal")
+_DEMAND_STEMS = ("demand", "urg", "ask", "request", "expect", "insist", "order")
 # Time and quantity are when or how much, not whom or what: "agreed on Thursday to ...".
 _NOT_TARGET_ENTITIES = frozenset({"DATE", "TIME", "CARDINAL", "PERCENT", "ORDINAL"})
 
@@ -84,6 +88,8 @@ def _is_trigger(token: Token) -> bool:
         return _stem_match(word, _VERB_STEMS)
     if token.pos_ == "NOUN":
         return word.startswith(_NOUN_STEMS)
+    if token.pos_ == "ADJ":
+        return word.startswith(_ADJECTIVE_STEMS)
     return False
 
 
@@ -155,6 +161,10 @@ def _prepositional_object(head: Token, after: int = -1) -> Token | None:
             objects = [g for g in child.children if g.dep_ == "pobj" and _usable(g)]
             if objects:
                 return objects[0]
+            for gerund in (g for g in child.children if g.dep_ == "pcomp"):  # "committed to reinstalling X"
+                inner = next((g for g in gerund.children if g.dep_ in _OBJECTS and _usable(g)), None)
+                if inner is not None:
+                    return inner
     return None
 
 
@@ -177,6 +187,14 @@ def _argument(trigger: Token) -> Token | None:
         found = _prepositional_object(trigger)
         if found is not None:
             return found
+    if trigger.pos_ == "ADJ":  # "committed to X", "grateful to X", "ready to send X"
+        return _prepositional_object(trigger) or _infinitive_object(trigger)
+    if trigger.lower_.startswith("commit") and any(
+        c.dep_ in _OBJECTS and (_is_named_actor(c) or c.pos_ == "PRON") for c in trigger.children
+    ):
+        found = _infinitive_object(trigger) or _prepositional_object(trigger)  # "commits **Australia** to X"
+        if found is not None:
+            return found
     for child in trigger.children:
         if child.dep_ in _OBJECTS and _usable(child):
             if child.pos_ == "NOUN" and child.lower_.startswith(_NOUN_STEMS):
@@ -185,6 +203,12 @@ def _argument(trigger: Token) -> Token | None:
                 if inner is not None:
                     return inner
             return child
+    if trigger.lower_.startswith(_DEMAND_STEMS):  # "demanded that **Myanmar** take steps"
+        for child in trigger.children:
+            if child.dep_ == "ccomp":
+                subject = _child(child, ("nsubj", "nsubjpass"), {t.i for t in child.subtree})
+                if subject is not None:
+                    return subject
     if trigger.lower_.startswith(_ASSESS_STEMS):
         for child in trigger.children:
             if child.dep_ == "ccomp":
@@ -267,16 +291,19 @@ def _is_named_actor(token: Token) -> bool:
 _FAMILIES: dict[str, tuple[str, ...]] = {
     "condemnation": (
         "condemn", "denounc", "critici", "deplor", "decr", "blam", "accus", "slam", "censur", "rebuk",
-        "condemnation", "criticism", "concern", "protest", "call",
+        "condemnation", "criticism", "concern", "protest", "call", "reject", "deni", "deny", "oppos",
     ),
     "call_to_action": (
         "urg", "demand", "appeal", "ask", "press", "implor", "call", "request", "invit", "order", "instruct",
-        "warn",
+        "warn", "expect",
     ),
-    "commitment": ("pledg", "promis", "vow", "commit", "agre", "undert", "offer", "provid", "send"),
+    "commitment": (
+        "pledg", "promis", "vow", "commit", "agre", "undert", "offer", "provid", "send", "ready", "determined",
+        "prepared", "willing",
+    ),
     "support": (
         "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
-        "solidarity", "gratitude", "praise", "tribute", "call",
+        "solidarity", "gratitude", "praise", "tribute", "call", "grateful",
     ),
     "threat": ("threaten", "warn"),
     "threat_assessment": ("warn", "assess", "fear", "caution"),
