@@ -350,6 +350,15 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
     if act in ("commitment", "threat"):  # "his country would fund **additional training**": the future verb
         future = next((t for t in tokens if t.tag_ in _VERB_TAGS and _has_aux(t, _FUTURE)), None)
         if future is not None:
+            verb = future
+            while (
+                _child(verb, _OBJECTS, inside) is None and (inner := _child_verb(verb, "xcomp")) is not None
+            ):
+                # "will continue to fund X"
+                verb = inner
+            found = _child(verb, _OBJECTS, inside) or _child(verb, ("nsubjpass",), inside)
+            if found is not None and act == "commitment":
+                return found
             return _content_argument(tokens, inside, future)
     clause = _reported_clause(tokens, inside)
     if clause is None:
@@ -364,6 +373,10 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
     if act == "call_to_action" and _has_aux(clause, _MODALS):
         return subject
     return _content_argument(tokens, inside)
+
+
+def _child_verb(head: Token, relation: str) -> Token | None:
+    return next((c for c in head.children if c.dep_ == relation and c.tag_ in _VERB_TAGS), None)
 
 
 def _has_aux(verb: Token, words: frozenset[str]) -> bool:
