@@ -31,7 +31,7 @@ _VERB_STEMS = (
     "pledg", "promis", "vow", "commit", "agre", "undert", "plan", "intend", "offer", "provid", "send",
     "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
     "warn", "threaten", "mourn", "sympathi", "console", "grie", "assess", "fear", "caution",
-    "reject", "deni", "deny", "oppos", "expect",
+    "reject", "deni", "deny", "oppos", "expect", "allow", "toler", "accept", "permit",
 )  # fmt: skip
 # Verbs of warning and assessing: the danger is the subject of what is said ("warned that **the dam** could fail").
 _ASSESS_STEMS = ("warn", "assess", "fear", "caution")
@@ -73,7 +73,8 @@ _DESCRIBED_PRONOUNS = frozenset(
 # "accused **X** of Y", "reminded **X** of Y": the charge is not part of who is charged.
 _CHARGE_PREPOSITIONS = {"accus": ("of",), "remind": ("of",), "blam": ("for",), "thank": ("for",)}
 _CALL_STEMS = ("call", "appeal")
-_DEMAND_STEMS = ("demand", "urg", "ask", "request", "expect", "insist", "order")
+# "demanded that **Myanmar** take steps", "will not allow **the peace of the border** to be held hostage"
+_DEMAND_STEMS = ("demand", "urg", "ask", "request", "expect", "insist", "order", "allow", "toler", "permit")
 # Time and quantity are when or how much, not whom or what: "agreed on Thursday to ...".
 _NOT_TARGET_ENTITIES = frozenset({"DATE", "TIME", "CARDINAL", "PERCENT", "ORDINAL"})
 
@@ -305,7 +306,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
         "support", "back", "welcom", "prais", "thank", "endors", "applaud", "hail", "congratulat", "salut",
         "solidarity", "gratitude", "praise", "tribute", "call", "grateful",
     ),
-    "threat": ("threaten", "warn"),
+    "threat": ("threaten", "warn", "allow", "toler", "accept", "permit"),
     "threat_assessment": ("warn", "assess", "fear", "caution"),
     "condolence": ("mourn", "sympathi", "console", "grie", "condolence", "tribute"),
 }  # fmt: skip
