@@ -1,18 +1,26 @@
 """Targets: the span naming whom or what a statement is about, from rules over the dependency parse.
 
 Who is condemned, supported, threatened, warned or mourned; what is committed or called for. A trigger word
-(a speech-act verb or noun: "condemned", "called on", "condolences", "pledged", "support for") is found in the
-statement and its argument is taken by its dependency relation:
+(a speech-act verb, noun or adjective: "condemned", "called on", "condolences", "pledged", "support for",
+"committed to") is found in the statement and its argument is taken by its dependency relation:
 
 - the direct object: "condemned **the attack**", "urged **both sides** to ...", "backed **the plan**";
 - the object of a preposition that names the addressee or theme: "called on **X** to", "called for **X**",
-  "condolences to **X**", "support for **X**", "appealed to **X**", "concern over **X**";
+  "condolences to **X**", "support for **X**", "appealed to **X**", "concern over **X**", "grateful to **X**";
+- the subject of a demanded clause: "demanded that **Myanmar** take", "will not allow **X** to";
 - for a verb followed by an infinitive ("pledged to send **two ships**", "agreed to set up **a patrol**"),
   the object of the infinitive, else the infinitive's phrase.
 
-The argument's subtree, without relative clauses and the punctuation at either end, is the target. The
-first trigger in the statement's parse order wins (the main clause's before an embedded one). No trigger, or
-no argument: ``None``.
+With the statement's labels (``find_target(tokens, labels)``; ``analyse`` passes the predicted ones) only the
+triggers of its acts count, the earliest first; without one, the reported clause gives the argument the act
+names (guidelines §12.2): the subject for condemnation and threat assessment ("said **Pakistani forces**
+opened fire"), the subject of a must-clause for a call ("**platforms** must act"), what the future verb acts
+on for a commitment ("would fund **additional training**"). Without labels the first trigger in parse order
+wins (the main clause's before an embedded one), then what the clause is about.
+
+The argument's subtree, without relative clauses, appositions and the punctuation at either end, is the
+target; "accused **X** of ..." stops before the charge, a pronoun its clause describes keeps it ("**those who
+shed innocent blood**"), and a quote mark stays when the span both opens and closes it. No argument: ``None``.
 """
 
 from __future__ import annotations
