@@ -52,7 +52,7 @@ _NOUN_STEMS = (
 _ADJECTIVE_STEMS = ("committed", "grateful", "concerned", "ready", "determined", "prepared", "willing")
 # Prepositions that introduce the target after a trigger: "called on X", "support for X", "condolences to X".
 _TARGET_PREPOSITIONS = frozenset(
-    {"on", "upon", "for", "to", "with", "over", "about", "against", "of", "from"}
+    {"on", "upon", "for", "to", "with", "over", "about", "against", "of", "from", "between"}
 )
 # Objects that name the hearers of a speech verb, not its target ("told reporters").
 _NOT_TARGETS = frozenset(
@@ -266,7 +266,7 @@ def _content_argument(tokens: Sequence[Token], inside: set[int], clause: Token |
     if clause is None:
         clause = _reported_clause(tokens, inside)
         root = next((t for t in tokens if t.dep_ == "ROOT"), None)
-        if clause is not None and root is not None and clause is not root:
+        if clause is not None and root is not None and clause is not root and root.lower_ not in _SAYING:
             # "our allies showed that they are listening": the complement names only a pronoun
             return _content_argument(tokens, inside, clause) or _content_argument(tokens, inside, root)
     if clause is None:
@@ -321,6 +321,22 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
 _MODALS = frozenset({"must", "should", "need", "needs", "have", "has", "had", "ought"})
 _ACTOR_ACTS = frozenset({"condemnation", "threat_assessment"})
+_OBSERVING = (
+    "record",
+    "investigat",
+    "see",
+    "saw",
+    "seen",
+    "found",
+    "find",
+    "detect",
+    "observ",
+    "document",
+    "report",
+    "monitor",
+    "track",
+    "identif",
+)
 # Nouns that only express the act ("expressed condolences"): its target is elsewhere, never the noun.
 _EXPRESSED = ("condolence", "sympath", "solidarity", "gratitude", "thanks", "concern", "support")
 
@@ -377,6 +393,8 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
     if subject is None:
         return _content_argument(tokens, inside)
     speaker_acting = clause.dep_ == "ROOT" and _is_named_actor(subject) and obj is not None
+    if obj is not None and act == "threat_assessment" and clause.lower_.startswith(_OBSERVING):
+        return obj  # "the alliance had recorded **more than 40 incidents**": the subject only observes
     if act in _ACTOR_ACTS and not speaker_acting:
         return subject
     if act == "call_to_action" and _has_aux(clause, _MODALS):
@@ -386,6 +404,11 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
 
 def _child_verb(head: Token, relation: str) -> Token | None:
     return next((c for c in head.children if c.dep_ == relation and c.tag_ in _VERB_TAGS), None)
+
+
+def _is_speaker(token: Token) -> bool:
+    """The subject of a verb of saying is who speaks, never what the statement is about."""
+    return token.dep_ == "nsubj" and token.head.lower_ in _SAYING
 
 
 def _has_aux(verb: Token, words: frozenset[str]) -> bool:
@@ -418,14 +441,14 @@ def find_target(tokens: Sequence[Token], labels: Sequence[str] | None = None) ->
             (_argument(t) for t in own), (_clause_argument(tokens, inside, a) for a in acts)
         )
         for head in heads:
-            if head is not None and head.i in inside:
+            if head is not None and head.i in inside and not _is_speaker(head):
                 run = _phrase(head, inside)
                 if run:
                     return run[0].idx, run[-1].idx + len(run[-1].text)
     heads = [_argument(trigger) for trigger in triggers]
     heads.append(_content_argument(tokens, inside))
     for head in heads:
-        if head is None or head.i not in inside:
+        if head is None or head.i not in inside or _is_speaker(head):
             continue
         run = _phrase(head, inside)
         if run:
