@@ -321,6 +321,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
 _MODALS = frozenset({"must", "should", "need", "needs", "have", "has", "had", "ought"})
 _ACTOR_ACTS = frozenset({"condemnation", "threat_assessment"})
+_DEALS = ("agreement", "contract", "deal", "pact", "accord", "memorandum", "treaty")
 _OBSERVING = (
     "record",
     "investigat",
@@ -372,6 +373,12 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
     forces** opened fire"), and a call the one who must act ("**platforms** must act"); other acts, and
     these when the subject is only the speaker acting on an object, take what the clause is about
     (:func:`_content_argument`)."""
+    if act == "commitment":  # "signed a contract to buy **two submarines**": what the deal commits to
+        for deal in (t for t in tokens if t.dep_ in _OBJECTS and t.lower_.startswith(_DEALS)):
+            verb = _child_verb(deal, "acl") or _child_verb(deal, "relcl")
+            found = _child(verb, _OBJECTS, inside) if verb is not None else None
+            if found is not None:
+                return found
     if act in ("commitment", "threat"):  # "his country would fund **additional training**": the future verb
         future = next((t for t in tokens if t.tag_ in _VERB_TAGS and _has_aux(t, _FUTURE)), None)
         if future is not None:
