@@ -110,6 +110,22 @@ def labelled_target_of(text: str, labels: list[str]) -> str | None:
             ["condemnation"],
             "the attacks",
         ),
+        # any word of the act counts once the act is known, and a deal names what it commits to
+        (
+            "The authorities ordered residents to leave the valley before nightfall.",
+            ["call_to_action"],
+            "residents",
+        ),
+        (
+            "The agency signed a contract on Wednesday to buy two diesel-electric submarines from France.",
+            ["commitment"],
+            "two diesel-electric submarines",
+        ),
+        (
+            "A senior NATO official said the alliance had recorded more than 40 incidents in nine months.",
+            ["threat_assessment"],
+            "more than 40 incidents",
+        ),
     ],
 )
 def test_the_labels_choose_the_argument(text: str, labels: list[str], target: str) -> None:

@@ -318,6 +318,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "threat_assessment": ("warn", "assess", "fear", "caution"),
     "condolence": ("mourn", "sympathi", "console", "grie", "condolence", "tribute"),
 }  # fmt: skip
+_TO = frozenset({"to"})
 _FUTURE = frozenset({"will", "would", "shall", "'ll", "’ll"})
 _MODALS = frozenset({"must", "should", "need", "needs", "have", "has", "had", "ought"})
 _ACTOR_ACTS = frozenset({"condemnation", "threat_assessment"})
@@ -376,6 +377,15 @@ def _clause_argument(tokens: Sequence[Token], inside: set[int], act: str) -> Tok
     if act == "commitment":  # "signed a contract to buy **two submarines**": what the deal commits to
         for deal in (t for t in tokens if t.dep_ in _OBJECTS and t.lower_.startswith(_DEALS)):
             verb = _child_verb(deal, "acl") or _child_verb(deal, "relcl")
+            if verb is None:  # "signed a contract on Wednesday to buy X": the infinitive hangs off the verb
+                verb = next(
+                    (
+                        c
+                        for c in deal.head.children
+                        if c.dep_ in ("advcl", "xcomp") and c.i > deal.i and _has_aux(c, _TO)
+                    ),
+                    None,
+                )
             found = _child(verb, _OBJECTS, inside) if verb is not None else None
             if found is not None:
                 return found
@@ -439,11 +449,9 @@ def find_target(tokens: Sequence[Token], labels: Sequence[str] | None = None) ->
     triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
     if acts:
         # a trigger of one of the acts first, the earliest in the statement; else the clause, act by act
-        own = [
-            t
-            for t in sorted(triggers, key=lambda t: t.i)
-            if any(t.lower_.startswith(_FAMILIES[a]) for a in acts)
-        ]
+        # any word of the acts' families, also those the label-free rules leave out ("ordered staff to leave")
+        stems = tuple(stem for act in acts for stem in _FAMILIES[act])
+        own = [t for t in tokens if t.lower_.startswith(stems) and (_is_trigger(t) or t.tag_ in _VERB_TAGS)]
         heads = itertools.chain(
             (_argument(t) for t in own), (_clause_argument(tokens, inside, a) for a in acts)
         )
