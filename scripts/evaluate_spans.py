@@ -3,8 +3,9 @@
     python scripts/evaluate_spans.py --split test --output results/natural-test-spans/spans.json
 
 A thin shell over stancekit.evaluation.spans: segments each article of the split, classifies its statements with
-the shipped classifier (targets are shown only for speech acts), and scores against data/natural/<split>.jsonl.
---mismatches writes every statement whose speaker or target differs from the gold, for error analysis.
+the shipped classifier, and scores against data/natural/<split>.jsonl. The target rule is scored twice: end to end
+(given the predicted labels, shown only for speech acts, as analyse does) and alone (given the gold labels).
+--mismatches writes every statement whose speaker or either target differs from the gold, for error analysis.
 """
 
 from __future__ import annotations
