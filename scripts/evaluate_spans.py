@@ -3,8 +3,9 @@
     python scripts/evaluate_spans.py --split test --output results/natural-test-spans/spans.json
 
 A thin shell over stancekit.evaluation.spans: segments each article of the split, classifies its statements with
-the shipped classifier (targets are shown only for speech acts), and scores against data/natural/<split>.jsonl.
---mismatches writes every statement whose speaker or target differs from the gold, for error analysis.
+the shipped classifier, and scores against data/natural/<split>.jsonl. The target rule is scored twice: end to end
+(given the predicted labels, shown only for speech acts, as analyse does) and alone (given the gold labels).
+--mismatches writes every statement whose speaker or either target differs from the gold, for error analysis.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Annotated
 
 import typer
 
-from stancekit.evaluation.spans import normalise_name, score_spans
+from stancekit.evaluation.spans import SpanPrediction, normalise_name, score_spans
 from stancekit.io import write_atomic
-from stancekit.statements.analysed import analyse_statements, resolve_classifier
+from stancekit.statements.analysed import resolve_classifier
 from stancekit.statements.data import NATURAL_DIR, load_articles, read_natural_rows
+from stancekit.statements.segment import parse
 
 app = typer.Typer(add_completion=False)
 
@@ -35,10 +37,13 @@ def main(
     gold = read_natural_rows(NATURAL_DIR / f"{split}.jsonl")
     articles = {k: v["article"] for k, v in load_articles().items()}
     model = resolve_classifier(classifier)
-    cache: dict[str, list] = {}
+    cache: dict[str, list[SpanPrediction]] = {}
 
-    def predict(article: str) -> list:
-        result = [(s, s.labels) for s in analyse_statements(article, classifier=model)]
+    def predict(article: str) -> list[SpanPrediction]:
+        # analyse_statements, taken apart: the target rule is kept so it can be given the gold labels too
+        parsed = parse(article)
+        found = model.predict([p.statement for p in parsed]) if parsed else []
+        result = [SpanPrediction(p.statement, c.labels, p.target) for p, c in zip(parsed, found, strict=True)]
         cache[article] = result
         return result
 
@@ -57,16 +62,21 @@ def main(
     if mismatches is not None:
         lines = []
         for row in gold:
-            found = {(s.start, s.end): s for s, _ in cache[articles[row.article_id]]}.get(
+            found = {(p.statement.start, p.statement.end): p for p in cache[articles[row.article_id]]}.get(
                 (row.start, row.end)
             )
-            speaker = found.speaker if found else None
-            target = found.target if found else None
+            speaker = found.statement.speaker if found else None
+            shown = found is not None and found.labels != ["other"]
+            target = found.target_for(found.labels) if found and shown else None
+            rule = found.target_for(row.labels) if found and row.labels != ["other"] else None
             gold_name = normalise_name(row.speaker.name) if row.speaker else None
             name = normalise_name(speaker.name) if speaker else None
             gold_span = (row.target.start, row.target.end) if row.target else None
             span = (target.start, target.end) if target else None
-            if gold_name != name or (row.labels != ["other"] and gold_span != span):
+            rule_span = (rule.start, rule.end) if rule else None
+            if gold_name != name or (
+                row.labels != ["other"] and (gold_span != span or gold_span != rule_span)
+            ):
                 lines.append(
                     json.dumps(
                         {
@@ -77,6 +87,7 @@ def main(
                             "speaker": speaker.name if speaker else None,
                             "gold_target": row.target.text if row.target else None,
                             "target": target.text if target else None,
+                            "rule_target": rule.text if rule else None,
                             "text": row.text,
                         },
                         ensure_ascii=False,

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from stancekit.statements.analysed import AnalysedStatement
-from stancekit.statements.segment import segment
+from stancekit.statements.segment import parse, segment
 from stancekit.statements.statement import Speaker, Target
 
 
@@ -46,6 +46,118 @@ def test_target_rules(text: str, target: str) -> None:
     ],
 )
 def test_without_a_trigger_the_clause_is_what_it_is_about(text: str, target: str) -> None:
+    assert target_of(text) == target
+
+
+def labelled_target_of(text: str, labels: list[str]) -> str | None:
+    (parsed,) = parse(text)
+    target = parsed.target(labels)
+    if target is None:
+        return None
+    assert text[target.start : target.end] == target.text
+    return target.text
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "target"),
+    [
+        # the act decides the argument: who is blamed is the reported clause's subject, not its object
+        (
+            "The Indian army said Pakistani forces opened fire on forward posts shortly before midnight.",
+            ["condemnation"],
+            "Pakistani forces",
+        ),
+        (
+            "For serious offences, platforms must act proactively, the court said.",
+            ["call_to_action"],
+            "platforms",
+        ),
+        # a commitment names what the future verb acts on, not who commits
+        (
+            "Defence Minister Ruben van der Vliet said his country would also fund additional training for "
+            "Baltic operators.",
+            ["commitment"],
+            "additional training for Baltic operators",
+        ),
+        (
+            "The foreign ministry said it remained committed to the dialogue with Serbia.",
+            ["commitment"],
+            "the dialogue with Serbia",
+        ),
+        (
+            '"We are grateful to the State of Qatar for its tireless efforts," said a spokesman.',
+            ["support"],
+            "the State of Qatar",
+        ),
+        ("It demanded that Taipei punish those responsible.", ["call_to_action"], "Taipei"),
+        (
+            '"We will not allow the peace of the border to be held hostage," the spokesman told reporters.',
+            ["threat"],
+            "the peace of the border",
+        ),
+        (
+            '"Those who shed innocent blood will be brought to justice," the minister said.',
+            ["commitment", "threat"],
+            "Those who shed innocent blood",
+        ),
+        (
+            "Analysts cautioned that the Ankara text left the hardest questions for later.",
+            ["condemnation"],
+            "the Ankara text",
+        ),
+        (
+            'France called the attacks "unacceptable" and said it had summoned the ambassador.',
+            ["condemnation"],
+            "the attacks",
+        ),
+        # any word of the act counts once the act is known, and a deal names what it commits to
+        (
+            "The authorities ordered residents to leave the valley before nightfall.",
+            ["call_to_action"],
+            "residents",
+        ),
+        (
+            "The agency signed a contract on Wednesday to buy two diesel-electric submarines from France.",
+            ["commitment"],
+            "two diesel-electric submarines",
+        ),
+        (
+            "A senior NATO official said the alliance had recorded more than 40 incidents in nine months.",
+            ["threat_assessment"],
+            "more than 40 incidents",
+        ),
+    ],
+)
+def test_the_labels_choose_the_argument(text: str, labels: list[str], target: str) -> None:
+    assert labelled_target_of(text, labels) == target
+
+
+def test_without_labels_the_statement_keeps_the_label_free_target() -> None:
+    text = "The Indian army said Pakistani forces opened fire on forward posts shortly before midnight."
+    (parsed,) = parse(text)
+    assert parsed.statement.target is not None and parsed.statement.target.text == "fire"
+    assert parsed.target(None) == parsed.statement.target
+    assert segment(text)[0].target == parsed.statement.target
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        # the charge is not part of who is charged
+        ("Tajikistan's security committee accused Kyrgyz forces of provocative actions.", "Kyrgyz forces"),
+        # a list over commas stays whole
+        (
+            "Health workers warned of a rising number of cases of diarrhoea, skin infections and malaria.",
+            "a rising number of cases of diarrhoea, skin infections and malaria",
+        ),
+        # a quote the span opens is closed in it
+        (
+            'Beijing said it will conduct regular "law enforcement patrols" in the area.',
+            'regular "law enforcement patrols"',
+        ),
+    ],
+)
+def test_span_boundaries(text: str, target: str) -> None:
     assert target_of(text) == target
 
 

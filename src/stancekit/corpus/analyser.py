@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import StancekitError
+from stancekit.statements.analysed import FALLBACK
 from stancekit.text import language_warning
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class DocumentAnalyser:
         for position, doc_id, text in zip(positions, ids, texts, strict=True):
             started = time.perf_counter()
             try:
-                statements = self.segmenter.segment(text)
+                statements = self.segmenter.parse(text)  # kept parsed: the target depends on the labels
             except StancekitError as error:
                 rows.append(
                     {"position": int(position), "id": doc_id, "failed": error.problem, "record": None}
@@ -125,7 +126,7 @@ class DocumentAnalyser:
             work.append((len(rows) - 1, statements, time.perf_counter() - started))
 
         # One classifier call for the whole batch: length-sorted batches over all its statements.
-        all_statements = [s for _, statements, _ in work for s in statements]
+        all_statements = [p.statement for _, statements, _ in work for p in statements]
         started = time.perf_counter()
         classifications = self.classifier.predict([s.text for s in all_statements]) if all_statements else []
         classify_s = time.perf_counter() - started
@@ -167,9 +168,11 @@ class DocumentAnalyser:
         return rows
 
 
-def _statement_row(index: int, statement: Any, classification: Any) -> dict[str, Any]:
+def _statement_row(index: int, parsed: Any, classification: Any) -> dict[str, Any]:
+    statement = parsed.statement
     speaker = statement.speaker
-    target = statement.target
+    # as analyse_statements: the rule's target for the labels, none for the fallback alone
+    target = parsed.target(classification.labels) if FALLBACK not in classification.labels else None
     return {
         "index": index,
         "start": statement.start,

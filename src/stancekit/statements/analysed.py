@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stancekit.statements.segment import segment
+from stancekit.statements.segment import parse
 from stancekit.statements.statement import Statement
 from stancekit.text import check_text
 
@@ -49,16 +49,18 @@ def analyse_statements(
 ) -> list[AnalysedStatement]:
     """Segment ``document`` into statements (offsets, speakers) and classify each."""
     check_text(document, where="document")
-    statements = segment(document)
+    parsed = parse(document)
+    statements = [p.statement for p in parsed]
     model = resolve_classifier(classifier)
     classifications = model.predict(statements) if statements else []
-    # A target is whom or what a speech act is about: a statement labelled only the fallback has none.
+    # A target is whom or what a speech act is about: found again for the labels (the act says which argument
+    # is its target), and none for a statement labelled only the fallback.
     return [
         AnalysedStatement(
-            **s.model_dump(exclude={"target"}),
-            target=s.target if FALLBACK not in c.labels else None,
+            **p.statement.model_dump(exclude={"target"}),
+            target=p.target(c.labels) if FALLBACK not in c.labels else None,
             labels=c.labels,
             scores=c.scores,
         )
-        for s, c in zip(statements, classifications, strict=True)
+        for p, c in zip(parsed, classifications, strict=True)
     ]

