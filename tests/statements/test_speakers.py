@@ -96,3 +96,25 @@ def test_a_pronoun_after_an_appositive_name_resolves_to_the_person() -> None:
         "“There will be no parallel state,” he told a news conference."
     )
     assert [s.name if s else None for s in found] == ["Erion Kolaj-Brahimi", "Erion Kolaj-Brahimi"]
+
+
+@requires_model
+def test_a_name_in_apposition_to_a_title_with_a_place_is_the_speaker() -> None:
+    # the parser hangs the name on "Bosnia", the last noun of the title
+    found = speakers(
+        "The EU's special representative for Bosnia, Henrike Vosskamp-Lindqvist, said the vote was void."
+    )
+    assert found[0] == Speaker(
+        name="Henrike Vosskamp-Lindqvist", role="The EU's special representative for Bosnia"
+    )
+
+
+@requires_model
+def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
+    found = speakers(
+        "Deputy Energy Minister Tomasz Wierzbicki-Lach signed the contract in Gdansk on Monday. "
+        "“This is a transfer of knowledge,” Wierzbicki-Lach said at the ceremony. "
+        "Dr. Wierzbicki-Lach added that more deals would follow."
+    )
+    full = Speaker(name="Tomasz Wierzbicki-Lach", role="Deputy Energy Minister")
+    assert found[1:] == [full, full]

@@ -462,7 +462,22 @@ def _subject_attribution(
 ) -> Attribution | None:
     """The speaker named by a subject's subtree; an appositive gives the role."""
     subtree = [t for t in subject.subtree if outside(t)]
-    cut_at = {t.i for c in subject.children if c.dep_ in ("appos", "relcl", "acl:relcl") for t in c.subtree}
+    appositives = [c for c in subject.children if c.dep_ == "appos"]
+    if not appositives:
+        # "Belgrade's chief negotiator for Kosovo, Dragana Simić-Popović, said": the parser hangs the name on
+        # the last noun of the title ("Kosovo"); a proper name in apposition there names the subject
+        appositives = [
+            t
+            for t in subject.subtree
+            if t.dep_ == "appos"
+            and t.head.dep_ == "pobj"
+            and t.head.head.head.i == subject.i
+            and t.i > 0
+            and t.doc[min(a.i for a in t.subtree) - 1].text == ","
+            and _is_proper_name(list(t.subtree))
+        ][:1]
+    cut_at = {t.i for c in subject.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
+    cut_at.update(t.i for c in appositives for t in c.subtree)
     if verb is not None and verb.head.i == subject.i:
         cut_at.update(t.i for t in verb.subtree)  # the verb hangs off the name in a mis-parse
     name = []
@@ -473,7 +488,6 @@ def _subject_attribution(
         if tok.i > subject.i and tok.text == "," and not listing:
             break  # ... or at a comma that does not go on listing names ("France, Germany and ...")
         name.append(tok)
-    appositives = [c for c in subject.children if c.dep_ == "appos"]
     role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
     return _make_attribution(name, role)
 
@@ -674,3 +688,42 @@ def resolve_description(
         if len(other) > 2 and other[-1] == words[1]:
             return earlier
     return found
+
+
+def person_mentions(tokens: Sequence[Token], outside: Callable[[Token], bool]) -> list[Attribution]:
+    """People the statement names outside its quote marks, speaking or not ("Deputy Defence Minister Bambang
+    Wiratmoko signed the deal"), so that a later "Wiratmoko said" gets the full name and role."""
+    chunks = {c.root.i: c for t in tokens[:1] for c in t.sent.doc.noun_chunks}
+    found = []
+    ids = {t.i for t in tokens}
+    for root_i, chunk in chunks.items():
+        if root_i not in ids or not all(outside(t) for t in chunk):
+            continue
+        if not any(t.ent_type_ == "PERSON" for t in chunk) and _title_split(list(chunk)) is None:
+            continue
+        appositives = [c for c in chunk.root.children if c.dep_ == "appos"]
+        role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+        attribution = _make_attribution(list(chunk), role)
+        if attribution is not None and attribution.speaker is not None and attribution.is_person:
+            found.append(attribution)
+    return found
+
+
+def resolve_surname(found: Attribution, mentions: Sequence[Attribution]) -> Attribution:
+    """'Wiratmoko said', 'Dr. Aranguren said': the most recent person named in full whose name ends so."""
+    assert found.speaker is not None
+    words = normalise_words(found.speaker.name)
+    if not words or len(words) > 2 or found.speaker.role or not found.speaker.name[:1].isupper():
+        return found
+    for earlier in reversed(mentions):
+        assert earlier.speaker is not None
+        full = normalise_words(earlier.speaker.name)
+        if len(full) > len(words) and full[-len(words) :] == words:
+            return earlier
+    return found
+
+
+def normalise_words(name: str) -> list[str]:
+    """Lower-case words of a name without honorifics: 'Dr. Ann Lee' -> ['ann', 'lee']."""
+    words = [w.strip(".,;:'’\"") for w in name.lower().split()]
+    return [w for w in words if w and w not in _HONORIFICS and w.rstrip(".") not in _HONORIFICS]
