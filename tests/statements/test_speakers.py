@@ -118,3 +118,40 @@ def test_a_surname_resolves_to_the_full_name_given_earlier() -> None:
     )
     full = Speaker(name="Tomasz Wierzbicki-Lach", role="Deputy Energy Minister")
     assert found[1:] == [full, full]
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # speech acts the verb lists lacked
+        ("Lawyers for the families welcomed the ruling.", "Lawyers for the families"),
+        ("Each side blamed the other for starting the shooting.", "Each side"),
+        ("Hotel owners estimated that the closures had cost 40 million dollars.", "Hotel owners"),
+        # findings of a source of evidence
+        ("A new nutrition survey found that one child in five was underweight.", "A new nutrition survey"),
+        ("Polls show the governor's approval rating below 20 percent.", "Polls"),
+        # a text acting on its own words
+        ("The resolution asks the Secretary-General to report within 60 days.", "The resolution"),
+        # the issuer of a statement that does the speaking
+        (
+            'The Pacific Islands Forum issued a statement expressing "deep concern" over the tests.',
+            "The Pacific Islands Forum",
+        ),
+    ],
+)
+def test_speech_acts_without_a_verb_of_saying(text: str, name: str) -> None:
+    assert speakers(text)[0] == Speaker(name=name)
+
+
+@requires_model
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Protesters set fire to a bus and attacked several factory gates.",  # acting, not speaking
+        "Images broadcast on state television showed residents sifting through rubble.",  # footage, not a source
+        "Hikers found the body of a second climber on Sunday.",  # an actor's finding is not a report's
+    ],
+)
+def test_plain_reporting_has_no_speaker(text: str) -> None:
+    assert speakers(text) == [None]

@@ -47,7 +47,26 @@ _SPEECH_VERBS = _words(
     criticise criticises criticised criticising criticize criticizes criticized criticizing
     express expresses expressed expressing appeal appeals appealed appealing
     demand demands demanded demanding threaten threatens threatened threatening
+    congratulate congratulates congratulated congratulating counter counters countered countering
+    chant chants chanted chanting estimate estimates estimated predict predicts predicted
+    forecast forecasts concede concedes conceded allege alleges alleged
     """
+)
+# Verbs of evidence: "the assessment found that ...", "polls show ...". Their subject speaks only when it is a
+# source of findings, not an actor doing something ("police found a body").
+_EVIDENCE_VERBS = _words(
+    "find finds found show shows showed shown indicate indicates indicated conclude concludes concluded"
+)
+_EVIDENCE_NOUNS = _words(
+    """
+    report reports study studies survey surveys poll polls data figures assessment analysis review
+    investigation inquiry audit court judges justices tribunal panel researchers scientists experts census
+    statistics estimates
+    """
+)
+# Texts that act on their own words: "The resolution asks ...", "The pact commits Australia to ...".
+_TEXT_NOUNS = _words(
+    "resolution resolutions pact treaty accord agreement declaration text communique communiqué"
 )
 # Verbs that carry a direct quote's attribution on their own: '“...” Smith said.'
 _QUOTING_VERBS = _words(
@@ -84,7 +103,8 @@ _ACTOR_NOUNS = _words(
     lawmakers unions activists organisations organizations agencies agency company companies police
     army military navy council committee commission mission coalition alliance bloc union nations states
     forces members sources developers scientists researchers campaigners critics investigators residents
-    witnesses unions declaration report communique communiqué statement
+    witnesses unions declaration report communique communiqué statement lawyers side delegates negotiators
+    chambers operators junta regime office inspectors prosecutors
     """
 )
 _CALL_VERBS = frozenset({"call", "calls", "called", "calling"})
@@ -194,7 +214,19 @@ def _is_act_verb(token: Token) -> bool:
     subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
     if subject is None:
         return False
-    return _is_actor(subject) or (subject.lower_ in _RESOLVABLE_PRONOUNS and _is_main_clause(token))
+    return (
+        _is_actor(subject)
+        or subject.lower_ in _TEXT_NOUNS
+        or (subject.lower_ in _RESOLVABLE_PRONOUNS and _is_main_clause(token))
+    )
+
+
+def _is_evidence_verb(token: Token) -> bool:
+    """'A new assessment found that ...', 'Polls show ...': a source's findings, reported."""
+    if token.tag_ not in _VERB_TAGS or token.lower_ not in _EVIDENCE_VERBS:
+        return False
+    subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+    return subject is not None and subject.lower_ in _EVIDENCE_NOUNS
 
 
 def _is_speech_verb(token: Token) -> bool:
@@ -204,7 +236,12 @@ def _is_speech_verb(token: Token) -> bool:
     if _is_continuing_verb(token):
         return True
     if word in _CALL_VERBS:
-        return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt"))
+        # "called on/for ...", or naming something in quotes: 'called Poland "our closest partner"'
+        return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt")) or (
+            _is_main_clause(token)
+            and any(c.dep_ in ("dobj", "oprd") for c in token.children)
+            and any(t.is_quote for t in token.subtree)
+        )
     if word not in _SPEECH_VERBS:
         return False
     # "the ministers were told that ..." names the hearers, not the speaker
@@ -338,7 +375,10 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
     titled = bool(role_tokens) and _head(role_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
     return Attribution(
         Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
-        is_person="PERSON" in _entity_labels(name_tokens) or person_noun or titled,
+        is_person="PERSON" in _entity_labels(name_tokens)
+        or person_noun
+        or titled
+        or _looks_like_person(name_tokens),
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
     )
 
@@ -371,6 +411,32 @@ def _is_description(tokens: Sequence[Token]) -> bool:
     """'Kosovo's interior minister', 'a separatist group': headed by a common noun, not a name."""
     head = _head(tokens)
     return head.pos_ == "NOUN" and not _is_capitalised(head)
+
+
+# Words that make a capitalised phrase a body, not a person: "Human Rights Watch", "Bank of Japan".
+_ORGANISATION_WORDS = _words(
+    """
+    council ministry union agency party group bank office commission army force forces court police
+    association institute institution organisation organization front movement committee alliance federation
+    company corporation inc ltd watch international nations states republic kingdom government parliament
+    assembly congress senate authority service services coalition mission fund programme program
+    headquarters secretariat department board centre center university foundation network council's
+    """
+)
+
+
+def _looks_like_person(tokens: Sequence[Token]) -> bool:
+    """'Paul-Éric Mbarga-Nsom' (which NER tags ORG): two to five capitalised words, none of a body's, no
+    acronym, no place or nationality."""
+    words = [t for t in tokens if t.text not in ("-", "‐")]
+    if words and words[0].lower_ in _HONORIFICS:
+        words = words[1:]
+    return (
+        2 <= len(words) <= 5
+        and all(_is_name_token(t) and not t.is_upper for t in words)
+        and not any(t.lower_ in _ORGANISATION_WORDS or t.ent_type_ in ("NORP", "LOC", "FAC") for t in words)
+        and not all(t.ent_type_ == "GPE" for t in words)
+    )
 
 
 def _title_split(tokens: list[Token]) -> tuple[list[Token], list[Token]] | None:
@@ -546,7 +612,24 @@ def _adjacent_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attr
     return None
 
 
+def _document_issuer(verb: Token, outside: Callable[[Token], bool]) -> Token | None:
+    """'CARICOM issued a statement expressing ...', 'X rejected the vote in a statement calling it ...': the
+    speech verb hangs off the document; whoever issued it is the subject of the verb the document depends on."""
+    document = verb.head
+    if verb.dep_ != "acl" or document.lower_ not in _DOCUMENT_NOUNS:
+        return None
+    governor = document.head
+    if document.dep_ == "pobj" and governor.dep_ == "prep":
+        governor = governor.head
+    elif document.dep_ != "dobj":
+        return None
+    return next((c for c in governor.children if c.dep_ == "nsubj" and outside(c)), None)
+
+
 def _verb_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attribution | None:
+    issuer = _document_issuer(verb, outside)
+    if issuer is not None:
+        return _subject_attribution(issuer, outside)
     subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
     if subject is None and verb.dep_ in ("conj", "advcl") and outside(verb.head):
         # "The ministers met and said ...", "..., saying that ...": the subject is shared
@@ -624,7 +707,9 @@ def attribute(
         return according
     # No verb of saying: a speech act by a named actor ("Japan lodged a protest"), the main clause's first,
     # then one in any clause ("..., a day after Manila accused Beijing of ...").
-    acts = [t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t))]
+    acts = [
+        t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t) or _is_evidence_verb(t))
+    ]
     for verb in sorted(acts, key=lambda t: (not _is_main_clause(t), _depth(t), t.i)):
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None or (not _is_main_clause(verb) and not _is_actor(subject)):
