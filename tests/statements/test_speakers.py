@@ -155,3 +155,28 @@ def test_speech_acts_without_a_verb_of_saying(text: str, name: str) -> None:
 )
 def test_plain_reporting_has_no_speaker(text: str) -> None:
     assert speakers(text) == [None]
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        (
+            "The African Union, Turkey and Qatar condemned the attack.",
+            "The African Union, Turkey and Qatar",
+            None,
+        ),
+        (
+            "“Women are being erased,” said Peru's ambassador to the council, Lucía Ferrand, who drafted the text.",
+            "Lucía Ferrand",
+            "Peru's ambassador to the council",
+        ),
+        (
+            "Prime Minister's office spokesman Tomasz Kowal-Zieliński said the zone would stay closed.",
+            "Tomasz Kowal-Zieliński",
+            "Prime Minister's office spokesman",
+        ),
+    ],
+)
+def test_listed_and_parsed_apart_speakers(text: str, name: str, role: str | None) -> None:
+    assert speakers(text)[0] == Speaker(name=name, role=role)

@@ -540,22 +540,30 @@ def _subject_attribution(
             and t.head.head.head.i == subject.i
             and t.i > 0
             and t.doc[min(a.i for a in t.subtree) - 1].text == ","
-            and _is_proper_name(list(t.subtree))
+            and _is_proper_name(_appositive_tokens(t, outside))
         ][:1]
     cut_at = {t.i for c in subject.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
     cut_at.update(t.i for c in appositives for t in c.subtree)
+    # where each listed name begins: "The United Nations, the European Union and China condemned ..."
+    listed = {c.left_edge.i for c in subject.subtree if c.dep_ == "conj" and c.i not in cut_at}
     if verb is not None and verb.head.i == subject.i:
         cut_at.update(t.i for t in verb.subtree)  # the verb hangs off the name in a mis-parse
     name = []
     for tok in subtree:
         if tok.i in cut_at:
             break  # the name ends where its appositive or relative clause begins
-        listing = tok.i + 1 < len(tok.doc) and tok.nbor(1).dep_ in ("conj", "cc")
+        listing = tok.i + 1 < len(tok.doc) and (tok.nbor(1).dep_ in ("conj", "cc") or tok.i + 1 in listed)
         if tok.i > subject.i and tok.text == "," and not listing:
             break  # ... or at a comma that does not go on listing names ("France, Germany and ...")
         name.append(tok)
-    role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+    role = _appositive_tokens(appositives[0], outside) if appositives else None
     return _make_attribution(name, role)
+
+
+def _appositive_tokens(appositive: Token, outside: Callable[[Token], bool]) -> list[Token]:
+    """An appositive without its relative clause: 'Paulina Arancibia[, who introduced the text]'."""
+    clause = {t.i for c in appositive.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
+    return _trim([t for t in appositive.subtree if outside(t) and t.i not in clause])
 
 
 def _appositive_attribution(verb: Token, outside: Callable[[Token], bool]) -> tuple[Attribution, int] | None:
@@ -630,6 +638,14 @@ def _verb_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attribut
     issuer = _document_issuer(verb, outside)
     if issuer is not None:
         return _subject_attribution(issuer, outside)
+    subjects = [c for c in verb.children if c.dep_ == "nsubj" and outside(c) and c.i < verb.i]
+    if len(subjects) > 1:
+        # one phrase parsed as several subjects: "Prime Minister's office spokesman | Marek Wiśniewski-Tarnowski",
+        # "the co | - | chairs of the negotiating body"
+        start, end = min(c.left_edge.i for c in subjects), max(c.right_edge.i for c in subjects)
+        span = [t for t in verb.doc[start : end + 1] if outside(t)]
+        if not any(t.text == "," for t in span):
+            return _make_attribution(span)
     subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
     if subject is None and verb.dep_ in ("conj", "advcl") and outside(verb.head):
         # "The ministers met and said ...", "..., saying that ...": the subject is shared
