@@ -180,3 +180,18 @@ def test_plain_reporting_has_no_speaker(text: str) -> None:
 )
 def test_listed_and_parsed_apart_speakers(text: str, name: str, role: str | None) -> None:
     assert speakers(text)[0] == Speaker(name=name, role=role)
+
+
+@requires_model
+def test_a_definite_description_resolves_to_the_body_or_person_named_earlier() -> None:
+    found = speakers(
+        "The Reserve Bank of Fiji said on Tuesday that it would keep its policy rate unchanged. "
+        "In its monetary policy statement, the bank said inflation was easing. "
+        "Health Minister Ratu Josefa Naulivou said the clinics would reopen. "
+        "“Nobody will be turned away,” the minister said."
+    )
+    assert [s.name if s else None for s in found[1:]] == [
+        "The Reserve Bank of Fiji",
+        "Ratu Josefa Naulivou",
+        "Ratu Josefa Naulivou",
+    ]

@@ -785,8 +785,15 @@ def resolve_description(
             break
         if earlier.speaker is None:
             continue
-        other = earlier.speaker.name.lower().split()
+        other = [w.strip(".,'’") for w in earlier.speaker.name.lower().split()]
         if len(other) > 2 and other[-1] == words[1]:
+            return earlier
+        # "the bank" after "The Bank of Japan", "the embassy" after "China's embassy in Kinshasa"
+        if len(other) > 2 and words[1] in other and not earlier.is_person:
+            return earlier
+        # "the minister said" after "Health Minister Ana Ruiz": the person whose title it is
+        role = (earlier.speaker.role or "").lower().replace("-", " ").split()
+        if earlier.is_person and words[1] in _PERSON_NOUNS | _TITLE_WORDS and role and role[-1] == words[1]:
             return earlier
     return found
 
