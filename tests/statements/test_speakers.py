@@ -48,12 +48,12 @@ def speakers(text: str) -> list[Speaker | None]:
         (
             "Albania's interior minister, Erion Kolaj-Brahimi, said the offices were illegal.",
             "Erion Kolaj-Brahimi",
-            "Albania's interior minister",
+            "interior minister",
         ),
         (
             "“Isolation has not worked,” said Gambia's foreign minister, Fatou Njie-Ceesay.",
             "Fatou Njie-Ceesay",
-            "Gambia's foreign minister",
+            "foreign minister",
         ),
         (
             "The royal mediator, Senator Laura Whitcombe, said she had informed the king.",
@@ -169,7 +169,7 @@ def test_plain_reporting_has_no_speaker(text: str) -> None:
         (
             "“Women are being erased,” said Peru's ambassador to the council, Lucía Ferrand, who drafted the text.",
             "Lucía Ferrand",
-            "Peru's ambassador to the council",
+            "ambassador to the council",
         ),
         (
             "Prime Minister's office spokesman Tomasz Kowal-Zieliński said the zone would stay closed.",
@@ -195,3 +195,34 @@ def test_a_definite_description_resolves_to_the_body_or_person_named_earlier() -
         "Ratu Josefa Naulivou",
         "Ratu Josefa Naulivou",
     ]
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        # no article, and the country is the speaker's, not the title's
+        ("“We are ready,” said Rui Tavares, a trade lawyer.", "Rui Tavares", "trade lawyer"),
+        (
+            "Pakistan's interior minister, Omar Baloch-Khan, said the border would reopen.",
+            "Omar Baloch-Khan",
+            "interior minister",
+        ),
+        # a rank before the name is not part of the role
+        (
+            "Police spokesman Assistant Commissioner Farai Ncube said three men had been arrested.",
+            "Farai Ncube",
+            "Police spokesman",
+        ),
+        # ... but a title's own last word stays
+        (
+            "Energy Commissioner Henrik Aalto said the storage targets had been met.",
+            "Henrik Aalto",
+            "Energy Commissioner",
+        ),
+        # an age is not a role
+        ("“There is no work,” said Haider Saleh, a 34-year-old taxi driver.", "Haider Saleh", "taxi driver"),
+    ],
+)
+def test_roles_read_as_job_titles(text: str, name: str, role: str | None) -> None:
+    assert speakers(text)[0] == Speaker(name=name, role=role)

@@ -371,14 +371,17 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         name_tokens, role_tokens = _split_person(name_tokens)
     head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
     person_noun = head.lower_ in _PERSON_NOUNS
+    role_tokens = _clean_role(role_tokens)
     # a title for a role says a person is named, whatever NER made of the name ("Arben Krasniqi-Doda" as ORG)
     titled = bool(role_tokens) and _head(role_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+    is_person = (
+        "PERSON" in _entity_labels(name_tokens) or person_noun or titled or _looks_like_person(name_tokens)
+    )
+    if not is_person:
+        role_tokens = []  # a body's description is not a role: "The Caribbean Community, CARICOM"
     return Attribution(
         Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
-        is_person="PERSON" in _entity_labels(name_tokens)
-        or person_noun
-        or titled
-        or _looks_like_person(name_tokens),
+        is_person=is_person,
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
     )
 
@@ -471,6 +474,54 @@ def _title_split(tokens: list[Token]) -> tuple[list[Token], list[Token]] | None:
     while role and role[0].lower_ in _HONORIFICS | {"the", "a", "an"}:
         role = role[1:]
     return tokens[start:], role
+
+
+# "the" stays: the scorer drops it, and "the foreign minister" reads as written
+_POSSESSIVE_DETERMINERS = _words("a an its his her their our")
+
+
+def _clean_role(tokens: list[Token]) -> list[Token]:
+    """A role as a job title: 'an Algerian foreign ministry spokesman' -> 'Algerian foreign ministry
+    spokesman', "Pakistan's interior minister" -> 'interior minister', 'navy spokesman Commander' -> 'navy
+    spokesman', 'the royal mediator appointed in September' -> 'royal mediator'; none for what is no title
+    ('by contrast', '41', 'briefing reporters on condition of anonymity')."""
+    tokens = _trim(tokens)
+    for k, tok in enumerate(tokens[:-1]):
+        if tok.text == "," and tokens[k + 1].tag_ in _WH_OR_VERB_TAGS:
+            # "a researcher with X, who noted that ...": the clause is not the role
+            tokens = _trim(tokens[:k])
+            break
+    participle = next(
+        (k for k, t in enumerate(tokens) if k > 0 and t.tag_ == "VBN" and t.dep_ == "acl" and t.head.i < t.i),
+        None,
+    )
+    if participle is not None:
+        tokens = tokens[:participle]  # "the royal mediator appointed in September"
+    while tokens and tokens[0].lower_ in _POSSESSIVE_DETERMINERS:
+        tokens = tokens[1:]
+    possessive = next((k for k, t in enumerate(tokens[:5]) if t.tag_ == "POS"), None)
+    if possessive and all(t.ent_type_ == "GPE" or t.lower_ == "the" for t in tokens[:possessive]):
+        tokens = tokens[possessive + 1 :]  # the country is the speaker's, not part of the title
+    age = [k for k, t in enumerate(tokens[:6]) if t.lower_ == "old" and k >= 2 and tokens[k - 1].text == "-"]
+    if age:
+        tokens = tokens[age[0] + 1 :]  # "a 34-year-old taxi driver"
+    # a rank before the name ("navy spokesman Commander | Vikram Sethi-Rao"), only after a title in lower
+    # case, so that "Energy Commissioner" and "Deputy Director General" keep their last word
+    ranks = _RANKS | _TITLE_WORDS | {"commander", "assistant", "commissioner"}
+    titled = any(not _is_capitalised(t) and t.lower_ in _PERSON_NOUNS | _TITLE_WORDS for t in tokens[:-1])
+    while titled and len(tokens) > 1 and _is_capitalised(tokens[-1]) and tokens[-1].lower_ in ranks:
+        tokens = tokens[:-1]
+    tokens = _trim(tokens)
+    if (
+        not tokens
+        or tokens[0].tag_ in ("IN", "CD")
+        or (
+            tokens[0].tag_ == "VBG" and tokens[0].dep_ not in ("amod", "compound")
+        )  # "briefing reporters ..."
+        or not any(t.pos_ in ("NOUN", "PROPN") for t in tokens)
+    ):
+        return []
+    return tokens
 
 
 def _split_person(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
