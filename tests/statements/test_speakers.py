@@ -226,3 +226,13 @@ def test_a_definite_description_resolves_to_the_body_or_person_named_earlier() -
 )
 def test_roles_read_as_job_titles(text: str, name: str, role: str | None) -> None:
     assert speakers(text)[0] == Speaker(name=name, role=role)
+
+
+@requires_model
+def test_a_document_as_subject_stays_the_document_unless_one_was_just_named() -> None:
+    # "The resolution asks" is the resolution's, not the mission's named just before
+    found = speakers(
+        "The mission, known as UNMISS, said it protects about 100,000 civilians. "
+        "The resolution asks the Secretary-General to present options within 90 days."
+    )
+    assert found[1] == Speaker(name="The resolution")

@@ -183,6 +183,8 @@ class Attribution:
     pronoun: str | None = None
     is_person: bool = False
     is_plural: bool = False
+    # a document, or a body speaking through one: what "the statement added" can refer back to
+    is_document: bool = False
 
 
 def _is_continuing_verb(token: Token) -> bool:
@@ -327,7 +329,7 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
                 if body is not None and body.pos_ in ("NOUN", "PROPN"):
                     found = _make_attribution(list(body.subtree))
                     # "It added" still refers to the document: the body stands in for it
-                    return Attribution(found.speaker) if found is not None else None
+                    return Attribution(found.speaker, is_document=True) if found is not None else None
     if (
         len(name_tokens) == 2
         and name_tokens[0].lower_ in ("the", "this", "that")
@@ -383,6 +385,7 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
         is_person=is_person,
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
+        is_document=head.lower_ in _DOCUMENT_NOUNS | _TEXT_NOUNS,
     )
 
 
@@ -798,13 +801,14 @@ def resolve_pronoun(
 ) -> Attribution | None:
     """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window.
 
-    "The statement added" resolves to the document or body just named, else stays "the statement".
+    "The statement added" resolves to the document (or the body that issued it) just named, else stays as
+    written: "The resolution asks ..." is the resolution's, not the council's that adopted it.
     """
     for seen_at, earlier in reversed(history):
         if index - seen_at > _COREF_WINDOW:
             break
         if found.pronoun == _DOCUMENT_REFERENCE:
-            fits = not earlier.is_person
+            fits = earlier.is_document
         elif found.pronoun in ("he", "she"):
             fits = earlier.is_person and not earlier.is_plural
         elif found.pronoun == "it":
@@ -814,7 +818,7 @@ def resolve_pronoun(
         if fits:
             return earlier
     if found.pronoun == _DOCUMENT_REFERENCE:
-        return Attribution(found.speaker)
+        return Attribution(found.speaker, is_document=True)
     return None
 
 
