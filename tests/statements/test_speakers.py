@@ -236,3 +236,26 @@ def test_a_document_as_subject_stays_the_document_unless_one_was_just_named() ->
         "The resolution asks the Secretary-General to present options within 90 days."
     )
     assert found[1] == Speaker(name="The resolution")
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        # naming something in quotes is speaking, even when the parser makes the title the root
+        (
+            "Chile's procurement agency head, Rosa Quintero-Vial, called Peru "
+            '"our most important defence partner in the region."',
+            "Rosa Quintero-Vial",
+            "procurement agency head",
+        ),
+        # the appositive describes the group, so the group is the person's role
+        (
+            "“Asylum is a right,” said Marta Kowal of the Refugee Law Centre, a Krakow-based charity.",
+            "Marta Kowal",
+            "the Refugee Law Centre",
+        ),
+    ],
+)
+def test_called_in_quotes_and_a_person_of_a_group(text: str, name: str, role: str | None) -> None:
+    assert speakers(text)[0] == Speaker(name=name, role=role)

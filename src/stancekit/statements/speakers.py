@@ -240,9 +240,9 @@ def _is_speech_verb(token: Token) -> bool:
     if word in _CALL_VERBS:
         # "called on/for ...", or naming something in quotes: 'called Poland "our closest partner"'
         return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt")) or (
-            _is_main_clause(token)
+            (_is_main_clause(token) or _is_misparsed_main_verb(token))
             and any(c.dep_ in ("dobj", "oprd") for c in token.children)
-            and any(t.is_quote for t in token.subtree)
+            and any(t.is_quote for t in token.doc[token.i + 1 : token.sent.end])
         )
     if word not in _SPEECH_VERBS:
         return False
@@ -352,6 +352,12 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
     elif "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
         # "The French foreign minister, Pierre Dupont, said": the person is the appositive
         name_tokens, role_tokens = role_tokens, name_tokens
+    if role_tokens and any(t.lower_ in ("of", "from", "at") for t in name_tokens[1:]):
+        # "Agnieszka Lis of the Border Rights Group, a Warsaw-based charity": the appositive describes the
+        # group; the person is the name, the group their role
+        person, affiliation = _split_person(name_tokens)
+        if affiliation and _head(role_tokens).lower_ not in _PERSON_NOUNS | _TITLE_WORDS | _RANKS:
+            name_tokens, role_tokens = person, affiliation
     if not role_tokens:
         titled = _title_split(name_tokens)
         if titled is not None:
@@ -611,6 +617,12 @@ def _subject_attribution(
             break  # ... or at a comma that does not go on listing names ("France, Germany and ...")
         name.append(tok)
     role = _appositive_tokens(appositives[0], outside) if appositives else None
+    end = appositives[0].right_edge.i if appositives else -1
+    for later in appositives[1:]:
+        if role and later.left_edge.i == end + 1:
+            # "Kang | Min | - | seok": one name parsed in pieces
+            role, end = role + [t for t in later.subtree if outside(t)], later.right_edge.i
+    role = _trim(role) if role else role
     return _make_attribution(name, role)
 
 
