@@ -259,3 +259,22 @@ def test_a_document_as_subject_stays_the_document_unless_one_was_just_named() ->
 )
 def test_called_in_quotes_and_a_person_of_a_group(text: str, name: str, role: str | None) -> None:
     assert speakers(text)[0] == Speaker(name=name, role=role)
+
+
+@requires_model
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "Interior ministry figures published on Monday showed 40 boats had crossed.",
+            "Interior ministry figures",
+        ),
+        # a present participle describes who speaks, so it stays
+        (
+            "A trade body representing shipping firms said it backed the rules.",
+            "A trade body representing shipping firms",
+        ),
+    ],
+)
+def test_a_participle_of_time_is_not_part_of_the_name(text: str, name: str) -> None:
+    assert speakers(text)[0] == Speaker(name=name)

@@ -604,6 +604,17 @@ def _subject_attribution(
         ][:1]
     cut_at = {t.i for c in subject.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
     cut_at.update(t.i for c in appositives for t in c.subtree)
+    # "Home Office figures [published on Sunday]", "EU foreign ministers [on Monday]": not part of the name
+    # (a document keeps its "issued by ...", which names the body speaking through it)
+    if subject.lower_ not in _DOCUMENT_NOUNS:
+        cut_at.update(
+            t.i
+            for c in subject.children
+            if (c.dep_ == "acl" and c.tag_ == "VBN" and c.i > subject.i)
+            or (c.dep_ in ("npadvmod", "prep") and c.ent_type_ == "DATE")
+            or (c.dep_ == "prep" and any(g.ent_type_ == "DATE" for g in c.children) and c.lower_ == "on")
+            for t in c.subtree
+        )
     # where each listed name begins: "The United Nations, the European Union and China condemned ..."
     listed = {c.left_edge.i for c in subject.subtree if c.dep_ == "conj" and c.i not in cut_at}
     if verb is not None and verb.head.i == subject.i:
