@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from stancekit.statements.statement import Speaker
@@ -163,6 +163,8 @@ _DOCUMENT_NOUNS = _words(
     """
 )
 _DOCUMENT_REFERENCE = "document"
+# "..., the statement added": going on with what was just quoted, from whichever body said it
+_DOCUMENT_CONTINUATION = "document-continued"
 # "It went on: '...'", "The statement continued, '...'": continuing a quotation already attributed.
 _CONTINUING_VERBS = _words("went goes go continued continues")
 # The author or the addressee: the text does not name them, so no speaker.
@@ -793,6 +795,12 @@ def attribute(
     ]
     for verb in sorted(candidates, key=lambda t: (_depth(t), t.i)):
         found = _verb_attribution(verb, outside)
+        if (
+            found is not None
+            and found.pronoun == _DOCUMENT_REFERENCE
+            and (verb.lower_ in ("add", "adds", "added") or _is_continuing_verb(verb))
+        ):
+            found = replace(found, pronoun=_DOCUMENT_CONTINUATION)
         if found is not None:
             return found
     according = _according_to_attribution(tokens, outside)
@@ -824,14 +832,17 @@ def resolve_pronoun(
 ) -> Attribution | None:
     """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window.
 
-    "The statement added" resolves to the document (or the body that issued it) just named, else stays as
-    written: "The resolution asks ..." is the resolution's, not the council's that adopted it.
+    "The statement added" resolves to the body or document just named; "The report said" / "The resolution
+    asks" only to a document just named (else it stays as written: the resolution's, not the council's that
+    adopted it).
     """
     for seen_at, earlier in reversed(history):
         if index - seen_at > _COREF_WINDOW:
             break
         if found.pronoun == _DOCUMENT_REFERENCE:
             fits = earlier.is_document
+        elif found.pronoun == _DOCUMENT_CONTINUATION:
+            fits = not earlier.is_person
         elif found.pronoun in ("he", "she"):
             fits = earlier.is_person and not earlier.is_plural
         elif found.pronoun == "it":
@@ -840,7 +851,7 @@ def resolve_pronoun(
             fits = earlier.is_plural or not earlier.is_person
         if fits:
             return earlier
-    if found.pronoun == _DOCUMENT_REFERENCE:
+    if found.pronoun in (_DOCUMENT_REFERENCE, _DOCUMENT_CONTINUATION):
         return Attribution(found.speaker, is_document=True)
     return None
 
