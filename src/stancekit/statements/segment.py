@@ -31,8 +31,10 @@ from stancekit.statements.speakers import (
     _VERB_TAGS,
     Attribution,
     attribute,
+    person_mentions,
     resolve_description,
     resolve_pronoun,
+    resolve_surname,
 )
 from stancekit.statements.statement import Statement, Target
 from stancekit.statements.targets import find_target
@@ -258,6 +260,7 @@ class Segmenter:
         statements: list[Statement] = []
         parsed: list[ParsedStatement] = []
         history: list[tuple[int, Attribution]] = []
+        mentions: list[Attribution] = []  # people named in full so far, speaking or not
         for (start, end), doc in zip(blocks, docs, strict=True):
             for piece_start, piece_end, quotes in _pieces(text, start, end, doc):
                 tokens = _tokens_in(doc, piece_start - start, piece_end - start)
@@ -271,6 +274,8 @@ class Segmenter:
                     found = history[-1][1]  # a bare quotation right after an attributed one: the same speaker
                 if found is not None and found.speaker is not None and found.pronoun is None:
                     found = resolve_description(found, history, len(statements))
+                    found = resolve_surname(found, mentions)
+                mentions.extend(person_mentions(tokens, outside))
                 if found is not None and found.speaker is not None:
                     history.append((len(statements), found))
                 statement = Statement(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from stancekit.statements.statement import Speaker
@@ -47,7 +47,26 @@ _SPEECH_VERBS = _words(
     criticise criticises criticised criticising criticize criticizes criticized criticizing
     express expresses expressed expressing appeal appeals appealed appealing
     demand demands demanded demanding threaten threatens threatened threatening
+    congratulate congratulates congratulated congratulating counter counters countered countering
+    chant chants chanted chanting estimate estimates estimated predict predicts predicted
+    forecast forecasts concede concedes conceded allege alleges alleged
     """
+)
+# Verbs of evidence: "the assessment found that ...", "polls show ...". Their subject speaks only when it is a
+# source of findings, not an actor doing something ("police found a body").
+_EVIDENCE_VERBS = _words(
+    "find finds found show shows showed shown indicate indicates indicated conclude concludes concluded"
+)
+_EVIDENCE_NOUNS = _words(
+    """
+    report reports study studies survey surveys poll polls data figures assessment analysis review
+    investigation inquiry audit court judges justices tribunal panel researchers scientists experts census
+    statistics estimates
+    """
+)
+# Texts that act on their own words: "The resolution asks ...", "The pact commits Australia to ...".
+_TEXT_NOUNS = _words(
+    "resolution resolutions pact treaty accord agreement declaration text communique communiqué"
 )
 # Verbs that carry a direct quote's attribution on their own: '“...” Smith said.'
 _QUOTING_VERBS = _words(
@@ -84,7 +103,8 @@ _ACTOR_NOUNS = _words(
     lawmakers unions activists organisations organizations agencies agency company companies police
     army military navy council committee commission mission coalition alliance bloc union nations states
     forces members sources developers scientists researchers campaigners critics investigators residents
-    witnesses unions declaration report communique communiqué statement
+    witnesses unions declaration report communique communiqué statement lawyers side delegates negotiators
+    chambers operators junta regime office inspectors prosecutors
     """
 )
 _CALL_VERBS = frozenset({"call", "calls", "called", "calling"})
@@ -114,6 +134,25 @@ _TITLE_WORDS = _words(
 )
 # Kept with the name: "Mr. Smith", not "Smith" with the role "Mr."
 _HONORIFICS = _words("mr mr. mrs mrs. ms ms. dr dr. prof prof. sir dame lord lady")
+# Ranks and forms of address that open a title but never a name: "Maj. Gen. Robert Castellano", "Senator X".
+_RANKS = _words(
+    """
+    gen gen. maj maj. col col. lt lt. brig brig. adm adm. sgt sgt. capt capt. cmdr cmdr. gov gov. sen sen. rep
+    rep. senator general colonel president vice-president premier counterpart negotiator mediator rapporteur
+    envoy ambassador chief head
+    """
+)
+# Portfolio and region words that end a title's "for ..." phrase, so the name starts after them:
+# "Minister for Territorial Administration | Haroun Mahamat Abakar".
+_PORTFOLIO_WORDS = _words(
+    """
+    affairs administration sovereignty pacific health defence defense trade finance economy security
+    development justice interior environment energy education transport labour labor agriculture industry
+    commerce culture tourism communications infrastructure migration relations cooperation planning
+    integration policy competition climate digital housing employment welfare women youth sport sports
+    fisheries mines mining oil water europe africa asia americas region regions
+    """
+)
 _RESOLVABLE_PRONOUNS = frozenset({"he", "she", "it", "they"})
 # "The statement added", "the communiqué went on": a definite document noun alone refers back to the document
 # or body just named ("The joint statement issued by the ministers said ...").
@@ -124,6 +163,8 @@ _DOCUMENT_NOUNS = _words(
     """
 )
 _DOCUMENT_REFERENCE = "document"
+# "..., the statement added": going on with what was just quoted, from whichever body said it
+_DOCUMENT_CONTINUATION = "document-continued"
 # "It went on: '...'", "The statement continued, '...'": continuing a quotation already attributed.
 _CONTINUING_VERBS = _words("went goes go continued continues")
 # The author or the addressee: the text does not name them, so no speaker.
@@ -144,6 +185,8 @@ class Attribution:
     pronoun: str | None = None
     is_person: bool = False
     is_plural: bool = False
+    # a document, or a body speaking through one: what "the statement added" can refer back to
+    is_document: bool = False
 
 
 def _is_continuing_verb(token: Token) -> bool:
@@ -175,7 +218,19 @@ def _is_act_verb(token: Token) -> bool:
     subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
     if subject is None:
         return False
-    return _is_actor(subject) or (subject.lower_ in _RESOLVABLE_PRONOUNS and _is_main_clause(token))
+    return (
+        _is_actor(subject)
+        or subject.lower_ in _TEXT_NOUNS
+        or (subject.lower_ in _RESOLVABLE_PRONOUNS and _is_main_clause(token))
+    )
+
+
+def _is_evidence_verb(token: Token) -> bool:
+    """'A new assessment found that ...', 'Polls show ...': a source's findings, reported."""
+    if token.tag_ not in _VERB_TAGS or token.lower_ not in _EVIDENCE_VERBS:
+        return False
+    subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+    return subject is not None and subject.lower_ in _EVIDENCE_NOUNS
 
 
 def _is_speech_verb(token: Token) -> bool:
@@ -185,7 +240,12 @@ def _is_speech_verb(token: Token) -> bool:
     if _is_continuing_verb(token):
         return True
     if word in _CALL_VERBS:
-        return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt"))
+        # "called on/for ...", or naming something in quotes: 'called Poland "our closest partner"'
+        return any(c.lower_ in _CALL_PARTICLES for c in token.children if c.dep_ in ("prep", "prt")) or (
+            (_is_main_clause(token) or _is_misparsed_main_verb(token))
+            and any(c.dep_ in ("dobj", "oprd") for c in token.children)
+            and any(t.is_quote for t in token.doc[token.i + 1 : token.sent.end])
+        )
     if word not in _SPEECH_VERBS:
         return False
     # "the ministers were told that ..." names the hearers, not the speaker
@@ -271,7 +331,7 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
                 if body is not None and body.pos_ in ("NOUN", "PROPN"):
                     found = _make_attribution(list(body.subtree))
                     # "It added" still refers to the document: the body stands in for it
-                    return Attribution(found.speaker) if found is not None else None
+                    return Attribution(found.speaker, is_document=True) if found is not None else None
     if (
         len(name_tokens) == 2
         and name_tokens[0].lower_ in ("the", "this", "that")
@@ -279,9 +339,31 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         and not role_tokens
     ):
         return Attribution(Speaker(name=_span_text(name_tokens)), pronoun=_DOCUMENT_REFERENCE)
-    if "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
+    if role_tokens and role_tokens[0].i == name_tokens[-1].i + 1:
+        # an "appositive" with no comma is the parser splitting one phrase: "Lithuanian Defence | Minister X"
+        name_tokens, role_tokens = name_tokens + role_tokens, []
+    if role_tokens and _is_description(name_tokens) and _is_proper_name(role_tokens):
+        # "Kosovo's interior minister, Arben Krasniqi-Doda, said", "The mission, UNIFIL, said": the name is the
+        # appositive; a person's description is their role, a body's is not ("UNIFIL", not "the mission")
+        described_person = _head(name_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+        name_tokens, role_tokens = role_tokens, (name_tokens if described_person else [])
+        titled = _title_split(name_tokens)
+        if titled is not None:
+            name_tokens = titled[0]  # "US Army Maj. Gen. Robert Castellano": the rank is not the role given
+            role_tokens = role_tokens or titled[1]
+    elif "PERSON" in _entity_labels(role_tokens) and "PERSON" not in _entity_labels(name_tokens):
         # "The French foreign minister, Pierre Dupont, said": the person is the appositive
         name_tokens, role_tokens = role_tokens, name_tokens
+    if role_tokens and any(t.lower_ in ("of", "from", "at") for t in name_tokens[1:]):
+        # "Agnieszka Lis of the Border Rights Group, a Warsaw-based charity": the appositive describes the
+        # group; the person is the name, the group their role
+        person, affiliation = _split_person(name_tokens)
+        if affiliation and _head(role_tokens).lower_ not in _PERSON_NOUNS | _TITLE_WORDS | _RANKS:
+            name_tokens, role_tokens = person, affiliation
+    if not role_tokens:
+        titled = _title_split(name_tokens)
+        if titled is not None:
+            name_tokens, role_tokens = titled
     if not role_tokens:
         # A title before a person's name is their role: "US envoy John Smith".
         person = [t for t in name_tokens if t.ent_type_ == "PERSON"]
@@ -299,17 +381,170 @@ def _make_attribution(name_tokens: list[Token], role_tokens: list[Token] | None 
         name_tokens, role_tokens = _split_person(name_tokens)
     head = name_tokens[0].doc[name_tokens[0].i : name_tokens[-1].i + 1].root
     person_noun = head.lower_ in _PERSON_NOUNS
+    role_tokens = _clean_role(role_tokens)
+    # a title for a role says a person is named, whatever NER made of the name ("Arben Krasniqi-Doda" as ORG)
+    titled = bool(role_tokens) and _head(role_tokens).lower_ in _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+    is_person = (
+        "PERSON" in _entity_labels(name_tokens) or person_noun or titled or _looks_like_person(name_tokens)
+    )
+    if not is_person:
+        role_tokens = []  # a body's description is not a role: "The Caribbean Community, CARICOM"
     return Attribution(
         Speaker(name=_span_text(name_tokens), role=_span_text(role_tokens) if role_tokens else None),
-        is_person="PERSON" in _entity_labels(name_tokens) or person_noun,
+        is_person=is_person,
         is_plural=head.tag_ in ("NNS", "NNPS") or any(t.lower_ == "and" for t in name_tokens),
+        is_document=head.lower_ in _DOCUMENT_NOUNS | _TEXT_NOUNS,
     )
+
+
+def _head(tokens: Sequence[Token]) -> Token:
+    return tokens[0].doc[tokens[0].i : tokens[-1].i + 1].root
+
+
+def _is_capitalised(token: Token) -> bool:
+    return token.text[:1].isupper()
+
+
+def _is_name_token(token: Token) -> bool:
+    """A word of a proper name: capitalised, or the rest of a hyphenated one ("Sang-cheol", "Krasniqi-Doda")."""
+    if token.text in ("-", "‐") and not token.whitespace_:
+        return True
+    joined = token.i > 0 and token.nbor(-1).text in ("-", "‐") and not token.nbor(-1).whitespace_
+    return (_is_capitalised(token) or joined) and token.pos_ in ("PROPN", "NOUN", "ADJ", "X")
+
+
+def _is_proper_name(tokens: Sequence[Token]) -> bool:
+    """'Arben Krasniqi-Doda', 'UNIFIL', 'the Balochistan Liberation Army': every word capitalised."""
+    words = [t for t in tokens if not (t.is_punct and t.text not in ("-", "."))]
+    if words and words[0].lower_ == "the":
+        words = words[1:]
+    return bool(words) and len(words) <= 8 and all(_is_name_token(t) or t.text == "." for t in words)
+
+
+def _is_description(tokens: Sequence[Token]) -> bool:
+    """'Kosovo's interior minister', 'a separatist group': headed by a common noun, not a name."""
+    head = _head(tokens)
+    return head.pos_ == "NOUN" and not _is_capitalised(head)
+
+
+# Words that make a capitalised phrase a body, not a person: "Human Rights Watch", "Bank of Japan".
+_ORGANISATION_WORDS = _words(
+    """
+    council ministry union agency party group bank office commission army force forces court police
+    association institute institution organisation organization front movement committee alliance federation
+    company corporation inc ltd watch international nations states republic kingdom government parliament
+    assembly congress senate authority service services coalition mission fund programme program
+    headquarters secretariat department board centre center university foundation network council's
+    """
+)
+
+
+def _looks_like_person(tokens: Sequence[Token]) -> bool:
+    """'Paul-Éric Mbarga-Nsom' (which NER tags ORG): two to five capitalised words, none of a body's, no
+    acronym, no place or nationality."""
+    words = [t for t in tokens if t.text not in ("-", "‐")]
+    if words and words[0].lower_ in _HONORIFICS:
+        words = words[1:]
+    return (
+        2 <= len(words) <= 5
+        and all(_is_name_token(t) and not t.is_upper for t in words)
+        and not any(t.lower_ in _ORGANISATION_WORDS or t.ent_type_ in ("NORP", "LOC", "FAC") for t in words)
+        and not all(t.ent_type_ == "GPE" for t in words)
+    )
+
+
+def _title_split(tokens: list[Token]) -> tuple[list[Token], list[Token]] | None:
+    """'Vice Health Minister Yoon Sang-cheol', 'Minister for Foreign Affairs Liban Cabdi Nuur': the capitalised
+    words after the last title word (or after the portfolio of a "for"-phrase) are the name, the rest the role.
+
+    NER misses or misplaces many names in this position, so this reads capitalisation, not entities.
+    """
+    titles = _PERSON_NOUNS | _TITLE_WORDS | _RANKS
+    start = len(tokens)
+    while start > 0 and (
+        (_is_name_token(tokens[start - 1]) or (tokens[start - 1].text == "." and start < len(tokens)))
+        and tokens[start - 1].lower_ not in titles | _PORTFOLIO_WORDS
+        and len(tokens) - start < 6
+    ):
+        start -= 1
+    while start < len(tokens) and not _is_capitalised(tokens[start]):
+        start += 1  # a name starts with a capital, not with a hyphen or a full stop
+    if start == 0 or start == len(tokens):
+        return None
+    before = tokens[start - 1]
+    if before.lower_ in _PORTFOLIO_WORDS:
+        # the "for ..." phrase must hang off a title word: "Minister for Territorial Administration"
+        k = start - 1
+        while k > 0 and (_is_capitalised(tokens[k]) or tokens[k].lower_ in ("the", "and", "&")):
+            k -= 1
+        if tokens[k].lower_ not in ("for", "of", "to") or k == 0 or tokens[k - 1].lower_ not in titles:
+            return None
+    elif before.lower_ not in titles:
+        return None
+    role = tokens[:start]
+    while role and role[0].lower_ in _HONORIFICS | {"the", "a", "an"}:
+        role = role[1:]
+    return tokens[start:], role
+
+
+# "the" stays: the scorer drops it, and "the foreign minister" reads as written
+_POSSESSIVE_DETERMINERS = _words("a an its his her their our")
+
+
+def _clean_role(tokens: list[Token]) -> list[Token]:
+    """A role as a job title: 'an Algerian foreign ministry spokesman' -> 'Algerian foreign ministry
+    spokesman', "Pakistan's interior minister" -> 'interior minister', 'navy spokesman Commander' -> 'navy
+    spokesman', 'the royal mediator appointed in September' -> 'royal mediator'; none for what is no title
+    ('by contrast', '41', 'briefing reporters on condition of anonymity')."""
+    tokens = _trim(tokens)
+    for k, tok in enumerate(tokens[:-1]):
+        if tok.text == "," and tokens[k + 1].tag_ in _WH_OR_VERB_TAGS:
+            # "a researcher with X, who noted that ...": the clause is not the role
+            tokens = _trim(tokens[:k])
+            break
+    participle = next(
+        (k for k, t in enumerate(tokens) if k > 0 and t.tag_ == "VBN" and t.dep_ == "acl" and t.head.i < t.i),
+        None,
+    )
+    if participle is not None:
+        tokens = tokens[:participle]  # "the royal mediator appointed in September"
+    while tokens and tokens[0].lower_ in _POSSESSIVE_DETERMINERS:
+        tokens = tokens[1:]
+    possessive = next((k for k, t in enumerate(tokens[:5]) if t.tag_ == "POS"), None)
+    if possessive and all(t.ent_type_ == "GPE" or t.lower_ == "the" for t in tokens[:possessive]):
+        tokens = tokens[possessive + 1 :]  # the country is the speaker's, not part of the title
+    age = [k for k, t in enumerate(tokens[:6]) if t.lower_ == "old" and k >= 2 and tokens[k - 1].text == "-"]
+    if age:
+        tokens = tokens[age[0] + 1 :]  # "a 34-year-old taxi driver"
+    # a rank before the name ("navy spokesman Commander | Vikram Sethi-Rao"), only after a title in lower
+    # case, so that "Energy Commissioner" and "Deputy Director General" keep their last word
+    ranks = _RANKS | _TITLE_WORDS | {"commander", "assistant", "commissioner"}
+    titled = any(not _is_capitalised(t) and t.lower_ in _PERSON_NOUNS | _TITLE_WORDS for t in tokens[:-1])
+    while titled and len(tokens) > 1 and _is_capitalised(tokens[-1]) and tokens[-1].lower_ in ranks:
+        tokens = tokens[:-1]
+    tokens = _trim(tokens)
+    if (
+        not tokens
+        or tokens[0].tag_ in ("IN", "CD")
+        or (
+            tokens[0].tag_ == "VBG" and tokens[0].dep_ not in ("amod", "compound")
+        )  # "briefing reporters ..."
+        or not any(t.pos_ in ("NOUN", "PROPN") for t in tokens)
+    ):
+        return []
+    return tokens
 
 
 def _split_person(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
     """'Julio Barcelos of the Selva Viva Alliance', 'Canary Islands vice-president Ana Morales': the person's
     name is the name, the words around it the role."""
-    person = [t for t in tokens if t.ent_type_ == "PERSON"]
+    # NER calls countries and adjectives persons ("Mali's government", "a Nigerien official"): a person's name
+    # is not a possessor and ends the phrase or a prepositional role follows it ("Julio Barcelos of the ...")
+    person = [t for t in tokens if t.ent_type_ == "PERSON" and t.pos_ == "PROPN"]
+    if person:
+        after_person = tokens[tokens.index(person[-1]) + 1 :]
+        if after_person and (after_person[0].tag_ == "POS" or after_person[0].pos_ in ("NOUN", "PROPN")):
+            person = []
     if not person:
         # NER missed the person ("Border Security Minister Alistair Pennock" as ORG): the proper nouns after
         # the last title word are the name
@@ -355,20 +590,59 @@ def _subject_attribution(
 ) -> Attribution | None:
     """The speaker named by a subject's subtree; an appositive gives the role."""
     subtree = [t for t in subject.subtree if outside(t)]
-    cut_at = {t.i for c in subject.children if c.dep_ in ("appos", "relcl", "acl:relcl") for t in c.subtree}
+    appositives = [c for c in subject.children if c.dep_ == "appos"]
+    if not appositives:
+        # "Belgrade's chief negotiator for Kosovo, Dragana Simić-Popović, said": the parser hangs the name on
+        # the last noun of the title ("Kosovo"); a proper name in apposition there names the subject
+        appositives = [
+            t
+            for t in subject.subtree
+            if t.dep_ == "appos"
+            and t.head.dep_ == "pobj"
+            and t.head.head.head.i == subject.i
+            and t.i > 0
+            and t.doc[min(a.i for a in t.subtree) - 1].text == ","
+            and _is_proper_name(_appositive_tokens(t, outside))
+        ][:1]
+    cut_at = {t.i for c in subject.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
+    cut_at.update(t.i for c in appositives for t in c.subtree)
+    # "Home Office figures [published on Sunday]", "EU foreign ministers [on Monday]": not part of the name
+    # (a document keeps its "issued by ...", which names the body speaking through it)
+    if subject.lower_ not in _DOCUMENT_NOUNS:
+        cut_at.update(
+            t.i
+            for c in subject.children
+            if (c.dep_ == "acl" and c.tag_ == "VBN" and c.i > subject.i)
+            or (c.dep_ in ("npadvmod", "prep") and c.ent_type_ == "DATE")
+            or (c.dep_ == "prep" and any(g.ent_type_ == "DATE" for g in c.children) and c.lower_ == "on")
+            for t in c.subtree
+        )
+    # where each listed name begins: "The United Nations, the European Union and China condemned ..."
+    listed = {c.left_edge.i for c in subject.subtree if c.dep_ == "conj" and c.i not in cut_at}
     if verb is not None and verb.head.i == subject.i:
         cut_at.update(t.i for t in verb.subtree)  # the verb hangs off the name in a mis-parse
     name = []
     for tok in subtree:
         if tok.i in cut_at:
             break  # the name ends where its appositive or relative clause begins
-        listing = tok.i + 1 < len(tok.doc) and tok.nbor(1).dep_ in ("conj", "cc")
+        listing = tok.i + 1 < len(tok.doc) and (tok.nbor(1).dep_ in ("conj", "cc") or tok.i + 1 in listed)
         if tok.i > subject.i and tok.text == "," and not listing:
             break  # ... or at a comma that does not go on listing names ("France, Germany and ...")
         name.append(tok)
-    appositives = [c for c in subject.children if c.dep_ == "appos"]
-    role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+    role = _appositive_tokens(appositives[0], outside) if appositives else None
+    end = appositives[0].right_edge.i if appositives else -1
+    for later in appositives[1:]:
+        if role and later.left_edge.i == end + 1:
+            # "Kang | Min | - | seok": one name parsed in pieces
+            role, end = role + [t for t in later.subtree if outside(t)], later.right_edge.i
+    role = _trim(role) if role else role
     return _make_attribution(name, role)
+
+
+def _appositive_tokens(appositive: Token, outside: Callable[[Token], bool]) -> list[Token]:
+    """An appositive without its relative clause: 'Paulina Arancibia[, who introduced the text]'."""
+    clause = {t.i for c in appositive.children if c.dep_ in ("relcl", "acl:relcl") for t in c.subtree}
+    return _trim([t for t in appositive.subtree if outside(t) and t.i not in clause])
 
 
 def _appositive_attribution(verb: Token, outside: Callable[[Token], bool]) -> tuple[Attribution, int] | None:
@@ -425,7 +699,32 @@ def _adjacent_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attr
     return None
 
 
+def _document_issuer(verb: Token, outside: Callable[[Token], bool]) -> Token | None:
+    """'CARICOM issued a statement expressing ...', 'X rejected the vote in a statement calling it ...': the
+    speech verb hangs off the document; whoever issued it is the subject of the verb the document depends on."""
+    document = verb.head
+    if verb.dep_ != "acl" or document.lower_ not in _DOCUMENT_NOUNS:
+        return None
+    governor = document.head
+    if document.dep_ == "pobj" and governor.dep_ == "prep":
+        governor = governor.head
+    elif document.dep_ != "dobj":
+        return None
+    return next((c for c in governor.children if c.dep_ == "nsubj" and outside(c)), None)
+
+
 def _verb_attribution(verb: Token, outside: Callable[[Token], bool]) -> Attribution | None:
+    issuer = _document_issuer(verb, outside)
+    if issuer is not None:
+        return _subject_attribution(issuer, outside)
+    subjects = [c for c in verb.children if c.dep_ == "nsubj" and outside(c) and c.i < verb.i]
+    if len(subjects) > 1:
+        # one phrase parsed as several subjects: "Prime Minister's office spokesman | Marek Wiśniewski-Tarnowski",
+        # "the co | - | chairs of the negotiating body"
+        start, end = min(c.left_edge.i for c in subjects), max(c.right_edge.i for c in subjects)
+        span = [t for t in verb.doc[start : end + 1] if outside(t)]
+        if not any(t.text == "," for t in span):
+            return _make_attribution(span)
     subject = next((c for c in verb.children if c.dep_ == "nsubj" and outside(c)), None)
     if subject is None and verb.dep_ in ("conj", "advcl") and outside(verb.head):
         # "The ministers met and said ...", "..., saying that ...": the subject is shared
@@ -496,6 +795,12 @@ def attribute(
     ]
     for verb in sorted(candidates, key=lambda t: (_depth(t), t.i)):
         found = _verb_attribution(verb, outside)
+        if (
+            found is not None
+            and found.pronoun == _DOCUMENT_REFERENCE
+            and (verb.lower_ in ("add", "adds", "added") or _is_continuing_verb(verb))
+        ):
+            found = replace(found, pronoun=_DOCUMENT_CONTINUATION)
         if found is not None:
             return found
     according = _according_to_attribution(tokens, outside)
@@ -503,7 +808,9 @@ def attribute(
         return according
     # No verb of saying: a speech act by a named actor ("Japan lodged a protest"), the main clause's first,
     # then one in any clause ("..., a day after Manila accused Beijing of ...").
-    acts = [t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t))]
+    acts = [
+        t for t in tokens if outside(t) and (_is_act_verb(t) or _is_speech_verb(t) or _is_evidence_verb(t))
+    ]
     for verb in sorted(acts, key=lambda t: (not _is_main_clause(t), _depth(t), t.i)):
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None or (not _is_main_clause(verb) and not _is_actor(subject)):
@@ -525,12 +832,16 @@ def resolve_pronoun(
 ) -> Attribution | None:
     """Resolves he/she/it/they to the most recent named speaker that agrees, within a short window.
 
-    "The statement added" resolves to the document or body just named, else stays "the statement".
+    "The statement added" resolves to the body or document just named; "The report said" / "The resolution
+    asks" only to a document just named (else it stays as written: the resolution's, not the council's that
+    adopted it).
     """
     for seen_at, earlier in reversed(history):
         if index - seen_at > _COREF_WINDOW:
             break
         if found.pronoun == _DOCUMENT_REFERENCE:
+            fits = earlier.is_document
+        elif found.pronoun == _DOCUMENT_CONTINUATION:
             fits = not earlier.is_person
         elif found.pronoun in ("he", "she"):
             fits = earlier.is_person and not earlier.is_plural
@@ -540,8 +851,8 @@ def resolve_pronoun(
             fits = earlier.is_plural or not earlier.is_person
         if fits:
             return earlier
-    if found.pronoun == _DOCUMENT_REFERENCE:
-        return Attribution(found.speaker)
+    if found.pronoun in (_DOCUMENT_REFERENCE, _DOCUMENT_CONTINUATION):
+        return Attribution(found.speaker, is_document=True)
     return None
 
 
@@ -563,7 +874,53 @@ def resolve_description(
             break
         if earlier.speaker is None:
             continue
-        other = earlier.speaker.name.lower().split()
+        other = [w.strip(".,'’") for w in earlier.speaker.name.lower().split()]
         if len(other) > 2 and other[-1] == words[1]:
             return earlier
+        # "the bank" after "The Bank of Japan", "the embassy" after "China's embassy in Kinshasa"
+        if len(other) > 2 and words[1] in other and not earlier.is_person:
+            return earlier
+        # "the minister said" after "Health Minister Ana Ruiz": the person whose title it is
+        role = (earlier.speaker.role or "").lower().replace("-", " ").split()
+        if earlier.is_person and words[1] in _PERSON_NOUNS | _TITLE_WORDS and role and role[-1] == words[1]:
+            return earlier
     return found
+
+
+def person_mentions(tokens: Sequence[Token], outside: Callable[[Token], bool]) -> list[Attribution]:
+    """People the statement names outside its quote marks, speaking or not ("Deputy Defence Minister Bambang
+    Wiratmoko signed the deal"), so that a later "Wiratmoko said" gets the full name and role."""
+    chunks = {c.root.i: c for t in tokens[:1] for c in t.sent.doc.noun_chunks}
+    found = []
+    ids = {t.i for t in tokens}
+    for root_i, chunk in chunks.items():
+        if root_i not in ids or not all(outside(t) for t in chunk):
+            continue
+        if not any(t.ent_type_ == "PERSON" for t in chunk) and _title_split(list(chunk)) is None:
+            continue
+        appositives = [c for c in chunk.root.children if c.dep_ == "appos"]
+        role = [t for t in appositives[0].subtree if outside(t)] if appositives else None
+        attribution = _make_attribution(list(chunk), role)
+        if attribution is not None and attribution.speaker is not None and attribution.is_person:
+            found.append(attribution)
+    return found
+
+
+def resolve_surname(found: Attribution, mentions: Sequence[Attribution]) -> Attribution:
+    """'Wiratmoko said', 'Dr. Aranguren said': the most recent person named in full whose name ends so."""
+    assert found.speaker is not None
+    words = normalise_words(found.speaker.name)
+    if not words or len(words) > 2 or found.speaker.role or not found.speaker.name[:1].isupper():
+        return found
+    for earlier in reversed(mentions):
+        assert earlier.speaker is not None
+        full = normalise_words(earlier.speaker.name)
+        if len(full) > len(words) and full[-len(words) :] == words:
+            return earlier
+    return found
+
+
+def normalise_words(name: str) -> list[str]:
+    """Lower-case words of a name without honorifics: 'Dr. Ann Lee' -> ['ann', 'lee']."""
+    words = [w.strip(".,;:'’\"") for w in name.lower().split()]
+    return [w for w in words if w and w not in _HONORIFICS and w.rstrip(".") not in _HONORIFICS]
