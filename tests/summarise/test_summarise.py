@@ -107,6 +107,42 @@ def test_copy_guard_bans_completing_a_source_ngram():
     assert torch.isfinite(untouched).all()
 
 
+def test_copy_guard_keep_facts_never_bans_a_name_number_or_what_follows_a_number():
+    import torch
+
+    # tokens: 5 "the", 6 "budget", 7 "of", 8 "$240" (a number), 9 "million", 10 "Kenya" (a name)
+    facts = [False] * 8 + [True, True, True]
+    numeric = [False] * 8 + [True, False, False]
+    words = SimpleNamespace(ban_list=lambda token: [token], facts=facts, numeric=numeric)
+    source = [[5, 6, 7, 8, 9, 7, 10]]
+    plain = SourceNgramBlocker(source, n=2, prompt_length=0, num_beams=1, words=words)
+    kept = SourceNgramBlocker(source, n=2, prompt_length=0, num_beams=1, words=words, keep_facts=True)
+    scores = torch.zeros(1, 11)
+    for tail, banned in (([7], 8), ([8], 9), ([7], 10), ([5], 6)):
+        assert plain(torch.tensor([tail]), scores.clone())[0, banned] == float("-inf")
+    # the number after "of", the unit after the number and the name stay open; plain words are still banned
+    assert torch.isfinite(kept(torch.tensor([[7]]), scores.clone())[0, [8, 10]]).all()
+    assert torch.isfinite(kept(torch.tensor([[8]]), scores.clone())[0, 9])
+    assert kept(torch.tensor([[5]]), scores.clone())[0, 6] == float("-inf")
+
+
+def test_word_starts_marks_names_numbers_and_quantity_words():
+    from stancekit.summarise.copy_guard import WordStarts
+
+    pieces = ["Ġmillion", "ĠKenya", "Ġbudget", "Ġthe", "240", "Ġ$", "ĠPer", "ing"]
+
+    class Tokenizer:
+        def __len__(self):
+            return len(pieces)
+
+        def convert_ids_to_tokens(self, ids):
+            return [pieces[i] for i in ids]
+
+    words = WordStarts(Tokenizer())
+    assert words.facts == [True, True, False, False, True, True, True, False]
+    assert words.numeric == [False, False, False, False, True, False, False, False]
+
+
 def test_chat_template_is_required_for_causal_models(tiny_causal, tmp_path):
     import shutil
 

@@ -70,6 +70,10 @@ class CopyGuardSettings(StrictModel):
     max_copy_rate: float = Field(
         0.6, ge=0, le=1, description="Flag summaries whose word-trigram copy rate exceeds this."
     )
+    keep_facts: bool = Field(
+        False,
+        description="Never ban a name, number or quantity word (nor what follows a number): reword around facts.",
+    )
 
 
 class GroundingSettings(StrictModel):

@@ -327,6 +327,7 @@ class Summariser:
                         prompt_length if self.backend == "causal" else 1,
                         generation_config.num_beams,
                         self._words,
+                        keep_facts=self.config.copy_guard.keep_facts,
                     )
                 )
             started = time.perf_counter()
