@@ -391,8 +391,11 @@ def test_fine_tuned_dtype_auto_follows_the_probe_and_is_recorded(tiny_classifier
     assert exact.numerics["dtype"] == "float32" and exact.numerics["requested"] == "auto"
     probe = {"identity": {"cpu_flags": ["avx512_bf16"]}, "float32_gflops": 100.0, "bfloat16_gflops": 400.0}
     monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    # a one-row rate that keeps the generator on fp32 (AVX512-BF16 without AMX) does not bind an encoder
+    probe.update({"float32_m1_gflops": 20.0, "bfloat16_m1_gflops": 0.4})
     fast = FineTunedClassifier(tiny_classifier_dirs["full"], max_length=32)
     assert fast.numerics["dtype"] == "bfloat16" and "4.00x" in fast.numerics["reason"]
+    assert "encoder: one-row rate not needed" in fast.numerics["reason"]
     assert str(next(fast.model.parameters()).dtype) == "torch.bfloat16"
     for a, b in zip(fast.predict(texts), exact.predict(texts), strict=True):
         for label, score in a.scores.items():
