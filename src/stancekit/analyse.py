@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -119,20 +118,10 @@ def analyse(
         raise ConfigError(f"unknown summary mode {mode!r}.", fix="use mode='plain' or mode='stance'.")
     check_text(document, where="analyse()")  # before any model loads
     model = resolve_classifier(classifier)
-    loading = None
-    if summary and not isinstance(summariser, Summariser):
-        # The generator loads (1.3 GB read and built, mostly outside the GIL) while spaCy segments and the
-        # classifier labels; neither changes what the other computes. Started after the classifier, so the
-        # two never import transformers at once and the CPU probe (cached by the classifier's dtype choice)
-        # is not measured while the classifier runs.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancekit-load") as pool:
-            loading = pool.submit(Summariser, summariser)
-            analysed = analyse_statements(document, classifier=model)
-    else:
-        analysed = analyse_statements(document, classifier=model)
+    analysed = analyse_statements(document, classifier=model)
     result = None
     if summary:
-        engine = summariser if isinstance(summariser, Summariser) else loading.result()  # type: ignore[union-attr]
+        engine = summariser if isinstance(summariser, Summariser) else Summariser(summariser)
         if mode == "stance":
             from stancekit.summarise.stance import stance_summary
 
