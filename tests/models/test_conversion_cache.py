@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -225,6 +226,31 @@ def test_same_size_corruption_is_caught_by_the_hash(fake):
     assert embedded.cache_damage(target) == f"{path} does not have the sha256 recorded when it was converted"
     embedded.ensure_converted(pack, progress=False)
     assert len(calls) == 2 and embedded.cache_damage(target) is None
+
+
+def test_a_verified_file_is_not_hashed_again_by_the_next_process(fake, monkeypatch):
+    pack, _ = fake
+    target = embedded.ensure_converted(pack, progress=False)
+    path = target / "model.safetensors"
+    embedded._HASHED.clear()  # a new process: only the stamp file remembers the hashes
+    real_sha256 = embedded._sha256
+    hashed = []
+
+    def counting(file):
+        hashed.append(file.name)
+        return real_sha256(file)
+
+    monkeypatch.setattr(embedded, "_sha256", counting)
+    assert embedded.cache_damage(target) is None and hashed == []
+    data = bytearray(path.read_bytes())
+    stat = path.stat()
+    data[-1] ^= 0xFF
+    time.sleep(0.05)  # inode times tick with the kernel's coarse clock (a few ms)
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and mtime; the ctime still moved
+    embedded._HASHED.clear()
+    assert embedded.cache_damage(target) == f"{path} does not have the sha256 recorded when it was converted"
+    assert hashed == ["model.safetensors"]
 
 
 def test_an_old_marker_without_a_manifest_is_checked_and_upgraded(fake):

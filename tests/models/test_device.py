@@ -21,6 +21,8 @@ def real_probe(monkeypatch, tmp_path):
         return {"float32_gflops": 150.0, "bfloat16_gflops": 600.0}
 
     monkeypatch.setattr(device, "measure_cpu", measure)
+    # a quiet machine unless a test says otherwise: the real load must not decide whether a probe is re-measured
+    monkeypatch.setattr(device, "machine_load", lambda: {"load_1m": 0.1, "cores": 2})
     return calls
 
 
@@ -79,3 +81,44 @@ def test_unwritable_home_still_gives_a_probe(real_probe, monkeypatch, tmp_path):
     monkeypatch.setenv("STANCEKIT_HOME", str(blocker))  # a file: nothing can be cached below it
     assert device.cpu_probe()["bfloat16_gflops"] == 600.0
     assert device.cpu_probe()["cached"] is False
+
+
+def _load(monkeypatch, load_1m: float, cores: int = 2) -> None:
+    monkeypatch.setattr(device, "machine_load", lambda: {"load_1m": load_1m, "cores": cores})
+
+
+def test_probe_records_the_load_it_was_measured_under(real_probe, monkeypatch):
+    _load(monkeypatch, 0.3)
+    probe = device.cpu_probe()
+    assert probe["load"] == {"before": 0.3, "after": 0.3, "cores": 2, "busy": False}
+
+
+def test_probe_taken_under_load_is_measured_again_once_the_machine_is_quiet(real_probe, monkeypatch):
+    _load(monkeypatch, 3.5)  # 3.5 runnable on 2 cores: the rates are partly another process's
+    assert device.cpu_probe()["load"]["busy"] is True
+    assert device.cpu_probe()["cached"] is True  # still busy: measuring again would be no better
+    assert len(real_probe) == 1
+    _load(monkeypatch, 0.2)
+    quiet = device.cpu_probe()
+    assert (quiet["cached"], quiet["load"]["busy"], len(real_probe)) == (False, False, 2)
+    _load(monkeypatch, 3.5)  # a quiet probe is kept whatever the load later
+    assert device.cpu_probe()["cached"] is True and len(real_probe) == 2
+
+
+def test_a_busy_probe_says_so_in_the_reason(monkeypatch):
+    load = {"before": 1.2, "after": 3.4, "cores": 2, "busy": True}
+    probe = {"identity": {"cpu_flags": []}, "float32_gflops": 100.0, "bfloat16_gflops": 90.0, "load": load}
+    monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    assert "probe taken at load 3.4 on 2 cores" in device.choose_dtype("auto", "cpu").reason
+
+
+def test_an_encoder_is_not_held_to_the_one_row_rate(monkeypatch):
+    probe = {
+        "identity": {"cpu_flags": ["avx512_bf16"]},
+        **{"float32_gflops": 150.0, "bfloat16_gflops": 450.0},
+        **{"float32_m1_gflops": 20.0, "bfloat16_m1_gflops": 0.5},
+    }
+    monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    assert device.choose_dtype("auto", "cpu").dtype == "float32"  # a generator decodes one row at a time
+    encoder = device.choose_dtype("auto", "cpu", decodes=False)
+    assert encoder.dtype == "bfloat16" and "encoder" in encoder.reason

@@ -391,9 +391,57 @@ def test_fine_tuned_dtype_auto_follows_the_probe_and_is_recorded(tiny_classifier
     assert exact.numerics["dtype"] == "float32" and exact.numerics["requested"] == "auto"
     probe = {"identity": {"cpu_flags": ["avx512_bf16"]}, "float32_gflops": 100.0, "bfloat16_gflops": 400.0}
     monkeypatch.setattr(device, "cpu_probe", lambda: probe)
+    # a one-row rate that keeps the generator on fp32 (AVX512-BF16 without AMX) does not bind an encoder
+    probe.update({"float32_m1_gflops": 20.0, "bfloat16_m1_gflops": 0.4})
     fast = FineTunedClassifier(tiny_classifier_dirs["full"], max_length=32)
     assert fast.numerics["dtype"] == "bfloat16" and "4.00x" in fast.numerics["reason"]
+    assert "encoder: one-row rate not needed" in fast.numerics["reason"]
     assert str(next(fast.model.parameters()).dtype) == "torch.bfloat16"
     for a, b in zip(fast.predict(texts), exact.predict(texts), strict=True):
         for label, score in a.scores.items():
             assert score == pytest.approx(b.scores[label], abs=0.02)  # bf16 keeps ~3 significant digits
+
+
+def _tiny_lora_base(tiny_bert: Path, labels: list[str]):
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    torch.manual_seed(0)
+    return AutoModelForSequenceClassification.from_pretrained(
+        tiny_bert, num_labels=len(labels), problem_type="multi_label_classification"
+    )
+
+
+def test_lora_merge_without_peft_gives_peft_merged_weights(tiny_classifier_dirs, tiny_bert, taxonomy) -> None:
+    import torch
+    from peft import PeftModel
+
+    from stancekit.statements.classifiers.fine_tuned import merge_lora
+
+    directory = tiny_classifier_dirs["lora"]
+    ours = _tiny_lora_base(tiny_bert, taxonomy.substantive)
+    assert merge_lora(ours, directory) is True
+    theirs = PeftModel.from_pretrained(_tiny_lora_base(tiny_bert, taxonomy.substantive), directory)
+    theirs = theirs.merge_and_unload().state_dict()
+    assert ours.state_dict().keys() == theirs.keys()
+    for key, value in ours.state_dict().items():
+        assert torch.equal(value, theirs[key]), key  # the same arithmetic, so the same bits
+
+
+def test_lora_merge_leaves_adapters_it_does_not_handle_to_peft(
+    tiny_classifier_dirs, tiny_bert, taxonomy, tmp_path
+):
+    import shutil
+
+    import torch
+
+    from stancekit.statements.classifiers.fine_tuned import merge_lora
+
+    directory = tmp_path / "dora"
+    shutil.copytree(tiny_classifier_dirs["lora"], directory)
+    config = json.loads((directory / "adapter_config.json").read_text())
+    (directory / "adapter_config.json").write_text(json.dumps({**config, "use_dora": True}))
+    model = _tiny_lora_base(tiny_bert, taxonomy.substantive)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    assert merge_lora(model, directory) is False
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())

@@ -4,14 +4,19 @@
 bf16 matrix multiply beats fp32 by a clear margin (AMX or AVX512-BF16 make it 3-7x faster; without them torch
 emulates bf16 and it loses), fp32 otherwise; on CUDA, bf16 where supported, else fp16. The CPU probe takes
 about a second and is cached per machine (CPU model, its bf16/int8 flags, torch version and thread count) in
-stancekit's home, so later processes only read a small JSON file. Every choice carries its reason, which
-results record as their ``numerics`` metadata.
+stancekit's home, so later processes only read a small JSON file. A probe records the load average it was
+measured under; one measured on a busy machine is measured again by the first process that finds the machine
+quiet (:func:`cpu_probe`). Every choice carries its reason, which results record as their ``numerics`` metadata.
+
+Generators decode one row at a time, so for them bf16 must also hold up on a one-row product; encoders (the
+classifier) never multiply fewer rows than a statement has tokens, so ``decodes=False`` skips that rule.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +31,10 @@ BF16_MIN_SPEEDUP = 1.3
 BF16_MIN_DECODE = 0.8
 PROBE_SHAPE = (256, 896, 2432)  # (m, k, n): a prompt pass through a slice of the generator's MLP
 CPU_FLAGS = ("amx_bf16", "amx_int8", "amx_tile", "avx512_bf16", "avx512_vnni", "avx512f", "avx2")
-PROBE_VERSION = 3
+PROBE_VERSION = 4  # 4: the load average is recorded with the rates
+# A probe uses every core; measured while the 1-minute load average exceeded this share of the cores, its rates
+# are partly another process's, so it is re-measured once the machine is quiet.
+PROBE_MAX_LOAD = 0.5
 
 
 def select_device(name: str) -> str:
@@ -119,6 +127,23 @@ def measure_cpu() -> dict[str, Any]:
     return {f"{name}_gflops": round(sorted(v)[1], 2) for name, v in rates.items()}
 
 
+def machine_load() -> dict[str, Any]:
+    """The 1-minute load average and the cores this process may run on."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this platform: taken as quiet
+        load = 0.0
+    return {"load_1m": round(load, 2), "cores": cores}
+
+
+def is_busy(load: dict[str, Any]) -> bool:
+    return load["load_1m"] > PROBE_MAX_LOAD * load["cores"]
+
+
 def _probe_path(identity: dict[str, Any]) -> Any:
     from stancekit.models.embedded import stancekit_home
 
@@ -129,17 +154,27 @@ def _probe_path(identity: dict[str, Any]) -> Any:
 def cpu_probe() -> dict[str, Any]:
     """The machine's identity and its measured fp32/bf16 GEMM rates, measured once and cached on disk.
 
-    An unwritable cache only costs re-measuring in each process.
+    The probe keeps the load average before and after measuring (``load``). A cached probe measured on a busy
+    machine (1-minute load above ``PROBE_MAX_LOAD`` per core) is measured again when the machine is quiet now,
+    and the quiet measurement replaces it; while the machine stays busy the cached probe is used (measuring
+    again under load would cost a second per process for rates no better). An unwritable cache only costs
+    re-measuring in each process.
     """
     identity = cpu_identity()
     path = _probe_path(identity)
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("identity") == identity:
+        busy_then = cached.get("load", {}).get("busy", False)
+        if cached.get("identity") == identity and not (busy_then and not is_busy(machine_load())):
             return {**cached, "cached": True}
     except (OSError, ValueError):
         pass
-    probe = {"identity": identity, **measure_cpu(), "shape_mkn": list(PROBE_SHAPE)}
+    before = machine_load()
+    rates = measure_cpu()
+    after = machine_load()
+    load = {"before": before["load_1m"], "after": after["load_1m"], "cores": after["cores"]}
+    load["busy"] = is_busy(before) or is_busy(after)
+    probe = {"identity": identity, **rates, "shape_mkn": list(PROBE_SHAPE), "load": load}
     try:
         from stancekit.io import write_atomic
 
@@ -149,8 +184,12 @@ def cpu_probe() -> dict[str, Any]:
     return {**probe, "cached": False}
 
 
-def choose_dtype(name: str, device: str) -> DtypeChoice:
-    """The dtype for ``name`` (``auto`` or an explicit one) on ``device``, with the reason."""
+def choose_dtype(name: str, device: str, *, decodes: bool = True) -> DtypeChoice:
+    """The dtype for ``name`` (``auto`` or an explicit one) on ``device``, with the reason.
+
+    ``decodes``: the model generates token by token (one-row products), as the summariser does; an encoder
+    passes False, and bf16's one-row rate is then not asked for.
+    """
     import torch
 
     if name != "auto":
@@ -166,7 +205,12 @@ def choose_dtype(name: str, device: str) -> DtypeChoice:
     speedup = bf16 / fp32 if fp32 else 0.0
     flags = ", ".join(probe["identity"]["cpu_flags"]) or "none"
     measured = f"bf16 GEMM {bf16:.0f} GFLOP/s vs fp32 {fp32:.0f} ({speedup:.2f}x; flags: {flags})"
-    if "bfloat16_m1_gflops" in probe:  # probes from before version 2 lack the one-row rates
+    load = probe.get("load")
+    if load and load.get("busy"):
+        measured += f"; probe taken at load {max(load['before'], load['after']):.1f} on {load['cores']} cores"
+    if not decodes:
+        measured += ", encoder: one-row rate not needed"
+    elif "bfloat16_m1_gflops" in probe:  # probes from before version 2 lack the one-row rates
         m1 = probe["bfloat16_m1_gflops"] / probe["float32_m1_gflops"] if probe["float32_m1_gflops"] else 0.0
         measured += f", one row {m1:.2f}x"
         if m1 < BF16_MIN_DECODE:

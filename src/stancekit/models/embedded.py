@@ -148,8 +148,31 @@ def converted_dir(pack: GgufPack) -> Path:
 
 
 # The converted directory's files are checked against the manifest in its marker on every load: sizes always
-# (a stat per file), sha256 once per process per file, again only if the file's size or mtime changed.
-_HASHED: dict[Path, tuple[int, int]] = {}
+# (a stat per file); sha256 once, then again only when the file's stat stamp changed. Hashing the 1.3 GB
+# generator took about a second of every `stancekit analyse`, so a verified stamp is kept across processes in
+# the directory's stamp file too. The stamp holds the inode change time, which any write or copy into place
+# sets and no ordinary tool sets back (unlike the mtime, which `touch -d` or a restoring copy can).
+_HASHED: dict[Path, tuple[int, ...]] = {}
+_VERIFIED = "stancekit-verified.json"
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    stat = path.stat()
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def _verified_stamps(directory: Path) -> dict[str, tuple[int, ...]]:
+    try:
+        data = json.loads((directory / _VERIFIED).read_text(encoding="utf-8"))
+        return {name: tuple(stamp) for name, stamp in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _record_verified(directory: Path, names: list[str]) -> None:
+    stamps = {name: list(_HASHED[directory / name]) for name in names if directory / name in _HASHED}
+    with contextlib.suppress(OSError, StancekitError):  # a read-only cache is hashed again next process
+        write_atomic(directory / _VERIFIED, json.dumps(stamps, indent=2) + "\n")
 
 
 def _sha256(path: Path) -> str:
@@ -167,13 +190,13 @@ def record_manifest(directory: Path) -> dict[str, dict[str, int | str]]:
     """Add every file's size and sha256 to ``directory``'s marker (written at conversion time)."""
     files = {}
     for path in sorted(directory.iterdir()):
-        if path.is_file() and path.name != _marker(directory).name:
+        if path.is_file() and path.name not in (_marker(directory).name, _VERIFIED):
             files[path.name] = {"size": path.stat().st_size, "sha256": _sha256(path)}
-            stat = path.stat()
-            _HASHED[path] = (stat.st_size, stat.st_mtime_ns)
+            _HASHED[path] = _stamp(path)
     data = json.loads(_marker(directory).read_text(encoding="utf-8"))
     data["files"] = files
     write_atomic(_marker(directory), json.dumps(data, indent=2) + "\n")
+    _record_verified(directory, list(files))
     return files
 
 
@@ -233,14 +256,20 @@ def cache_damage(directory: Path) -> str | None:
             return f"{path} is missing"
         if stats[path].st_size != expected.get("size"):
             return f"{path} has {stats[path].st_size:,} bytes, {expected.get('size'):,} when converted"
+    verified = _verified_stamps(directory)
+    hashed = False
     for name, expected in files.items():
         path = directory / name
-        stamp = (stats[path].st_size, stats[path].st_mtime_ns)
+        stat = stats[path]
+        stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
         if _HASHED.get(path) == stamp:
             continue
-        if _sha256(path) != expected.get("sha256"):
+        if verified.get(name) != stamp and _sha256(path) != expected.get("sha256"):
             return f"{path} does not have the sha256 recorded when it was converted"
+        hashed = hashed or verified.get(name) != stamp
         _HASHED[path] = stamp
+    if hashed:
+        _record_verified(directory, list(files))
     return None
 
 

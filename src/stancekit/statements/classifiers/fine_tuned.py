@@ -41,6 +41,60 @@ def resolve_weights(ref: str) -> Path:
     return path
 
 
+# What merge_lora folds in by itself: plain LoRA on nn.Linear weights. Anything else (DoRA, rsLoRA, per-module
+# ranks, biases, Conv1D's fan-in-fan-out layout) is left to peft.
+_PLAIN_LORA = {
+    "peft_type": "LORA",
+    "use_dora": False,
+    "use_rslora": False,
+    "fan_in_fan_out": False,
+    "bias": "none",
+    "lora_bias": False,
+    "rank_pattern": {},
+    "alpha_pattern": {},
+    "layer_replication": None,
+    "trainable_token_indices": None,
+    "target_parameters": None,
+}
+ADAPTER_PREFIX = "base_model.model."
+
+
+def merge_lora(model: Any, directory: Path) -> bool:
+    """Fold plain LoRA adapters of ``directory`` into ``model`` in place, as peft's ``merge_and_unload`` does
+    (``W += B @ A * alpha / r``, in the weights' dtype), and load its saved modules (pooler, head).
+
+    Importing peft costs about a second and a half of every ``stancekit analyse``; this does its merge without
+    it. Returns False, touching nothing, for an adapter it does not handle (the caller then uses peft).
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    config = json.loads((directory / "adapter_config.json").read_text(encoding="utf-8"))
+    if any(config.get(key, default) != default for key, default in _PLAIN_LORA.items()):
+        return False
+    tensors = load_file(directory / "adapter_model.safetensors")
+    if not all(key.startswith(ADAPTER_PREFIX) for key in tensors):
+        return False
+    tensors = {key[len(ADAPTER_PREFIX) :]: value for key, value in tensors.items()}
+    scaling = config["lora_alpha"] / config["r"]
+    modules = dict(model.named_modules())
+    lora = {key[: -len(".lora_A.weight")] for key in tensors if key.endswith(".lora_A.weight")}
+    saved = {key: value for key, value in tensors.items() if ".lora_" not in key}
+    parameters = dict(model.named_parameters())
+    if not all(isinstance(modules.get(name), torch.nn.Linear) for name in lora) or not set(saved) <= set(
+        parameters
+    ):
+        return False
+    with torch.no_grad():
+        for name in lora:
+            weight = modules[name].weight
+            delta = tensors[f"{name}.lora_B.weight"] @ tensors[f"{name}.lora_A.weight"] * scaling
+            weight += delta.to(weight.dtype)
+        for key, value in saved.items():
+            parameters[key].copy_(value)
+    return True
+
+
 class FineTunedClassifier(Classifier):
     """A trained classifier directory: full weights, or LoRA adapters + head over the base encoder.
 
@@ -83,9 +137,10 @@ class FineTunedClassifier(Classifier):
                 fix="check that the directory is complete (weights, label_map.json, thresholds.json), "
                 "or retrain it.",
             ) from None
-        # auto: bf16 where this machine's measured bf16 GEMM rate clearly wins (labels agreed with fp32 on
-        # 211 of the 212 test statements on an AVX512-BF16 CPU); the choice is kept as self.numerics
-        choice = choose_dtype(dtype, self.device)
+        # auto: bf16 where this machine's measured bf16 GEMM rate clearly wins (benchmarks/classify.py: labels
+        # as fp32's on >= 99% of the test statements); an encoder never decodes one row at a time, so bf16's
+        # one-row rate is not asked for. The choice and its reason are kept as self.numerics
+        choice = choose_dtype(dtype, self.device, decodes=False)
         self.numerics = {**choice.metadata(), "batch_size": batch_size}
         self.model = model.to(self.device, choice.torch_dtype).eval()
         window = encoder_window(model, tokenizer, max_length)
@@ -105,8 +160,6 @@ class FineTunedClassifier(Classifier):
         if self.training["format"] != "lora":
             model = AutoModelForSequenceClassification.from_pretrained(self.directory)
             return model, AutoTokenizer.from_pretrained(self.directory)
-        from peft import PeftModel
-
         base = resolve_model(self.training["base_model"], progress=False).location
         model = AutoModelForSequenceClassification.from_pretrained(
             base,
@@ -115,8 +168,11 @@ class FineTunedClassifier(Classifier):
             id2label=dict(enumerate(self.labels)),
             label2id={label: i for i, label in enumerate(self.labels)},
         )
-        # merging folds the adapters into the base weights: prediction then costs what the base does
-        model = PeftModel.from_pretrained(model, self.directory).merge_and_unload()
+        if not merge_lora(model, self.directory):
+            from peft import PeftModel
+
+            # merging folds the adapters into the base weights: prediction then costs what the base does
+            model = PeftModel.from_pretrained(model, self.directory).merge_and_unload()
         return model, AutoTokenizer.from_pretrained(base)
 
     def probabilities(self, texts: list[str]) -> tuple[np.ndarray, list[int]]:
