@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stancekit.errors import StancekitError
-from stancekit.statements.analysed import FALLBACK
+from stancekit.statements.analysed import labelled_target
 from stancekit.text import language_warning
 
 if TYPE_CHECKING:
@@ -171,8 +171,7 @@ class DocumentAnalyser:
 def _statement_row(index: int, parsed: Any, classification: Any) -> dict[str, Any]:
     statement = parsed.statement
     speaker = statement.speaker
-    # as analyse_statements: the rule's target for the labels, none for the fallback alone
-    target = parsed.target(classification.labels) if FALLBACK not in classification.labels else None
+    target = labelled_target(parsed, classification.labels)  # as analyse shows it
     return {
         "index": index,
         "start": statement.start,

@@ -10,8 +10,12 @@ from stancekit.statements.statement import Statement
 from stancekit.text import check_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from stancekit.statements.classifiers.base import Classifier
     from stancekit.statements.classifiers.config import ClassifierConfig
+    from stancekit.statements.segment import ParsedStatement
+    from stancekit.statements.statement import Target
 
 
 class AnalysedStatement(Statement):
@@ -35,6 +39,12 @@ def key_statements(statements: list[AnalysedStatement]) -> list[AnalysedStatemen
     return [s for s in statements if is_key_statement(s)]
 
 
+def labelled_target(parsed: ParsedStatement, labels: Sequence[str]) -> Target | None:
+    """Whom or what a speech act is about, found again for its labels (the act says which argument is its
+    target); none for a statement labelled only the fallback."""
+    return parsed.target(labels) if FALLBACK not in labels else None
+
+
 def resolve_classifier(classifier: Classifier | ClassifierConfig | str | Path | None) -> Classifier:
     from stancekit.statements.classifiers import load_classifier
     from stancekit.statements.classifiers.base import Classifier
@@ -53,12 +63,10 @@ def analyse_statements(
     statements = [p.statement for p in parsed]
     model = resolve_classifier(classifier)
     classifications = model.predict(statements) if statements else []
-    # A target is whom or what a speech act is about: found again for the labels (the act says which argument
-    # is its target), and none for a statement labelled only the fallback.
     return [
         AnalysedStatement(
             **p.statement.model_dump(exclude={"target"}),
-            target=p.target(c.labels) if FALLBACK not in c.labels else None,
+            target=labelled_target(p, c.labels),
             labels=c.labels,
             scores=c.scores,
         )

@@ -11,6 +11,8 @@ _NUMBER_WORDS = frozenset({
     "quarter", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 })  # fmt: skip
+# How tokenizers mark a piece that starts with a space: GPT-2 byte-level, SentencePiece, plain.
+_SPACE_MARKERS = ("Ġ", "▁", " ")
 
 
 class WordStarts:
@@ -25,8 +27,7 @@ class WordStarts:
         self.pieces = pieces
         self.index = {piece: i for i, piece in enumerate(pieces) if piece is not None}
         self.starts = [
-            piece is not None and (piece[:1] in ("Ġ", "▁", " ") or not piece[:1].isalnum())
-            for piece in pieces
+            piece is not None and (piece[:1] in _SPACE_MARKERS or not piece[:1].isalnum()) for piece in pieces
         ]
         # Fact tokens: a name (capitalised), a number or currency sign, a quantity word. keep_facts never bans
         # one, nor the token after a number, so a blocked run is reworded around its names and figures.
@@ -43,7 +44,7 @@ class WordStarts:
         piece = self.pieces[token]
         # the piece's own prefixes (" Ad" for " Aden") and the same word without its leading space ("Aden",
         # which glued it to the previous word: "andSyrian") are the ways around a ban
-        bare = piece[1:] if piece[:1] in ("Ġ", "▁", " ") else ""
+        bare = _bare(piece) if piece[:1] in _SPACE_MARKERS else ""
         variants = [piece[:k] for k in range(2, len(piece))] + [bare[:k] for k in range(2, len(bare) + 1)]
         return [token, *(i for i in map(self.index.get, variants) if i is not None)]
 
@@ -52,7 +53,7 @@ def _bare(piece: str | None) -> str:
     """A vocabulary piece without its leading-space marker."""
     if piece is None:
         return ""
-    return piece[1:] if piece[:1] in ("Ġ", "▁", " ") else piece
+    return piece[1:] if piece[:1] in _SPACE_MARKERS else piece
 
 
 class SourceNgramBlocker:
