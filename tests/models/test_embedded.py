@@ -62,7 +62,9 @@ def test_embedded_default_summarises_the_example_article_abstractively():
     words = result.summary.split()
     assert result.model_source == "embedded" and result.backend == "causal"
     assert 8 <= len(words) <= 90, result.summary
-    assert result.copy_rate < 0.5, (result.copy_rate, result.summary)
+    # Abstractive, not extractive: LEAD-3 copies every trigram (1.0). The default's guard was loosened for
+    # faithfulness in issue 10; its trigram copy rate on the 23 dev articles has median 0.56 and maximum 0.76.
+    assert result.copy_rate < 0.8, (result.copy_rate, result.summary)
     # it is about the article: names its key actors or places
     assert any(key in result.summary for key in ("Gulf of Aden", "Djibouti", "patrol", "maritime")), (
         result.summary
