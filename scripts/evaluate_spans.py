@@ -3,13 +3,15 @@
     python scripts/evaluate_spans.py --split test --output results/natural-test-spans/spans.json
 
 A thin shell over stancekit.evaluation.spans: segments each article of the split, classifies its statements with
-the shipped classifier, and scores against data/natural/<split>.jsonl. The target rule is scored twice: end to end
-(given the predicted labels, shown only for speech acts, as analyse does) and alone (given the gold labels).
+the shipped classifier, and scores against data/natural/<split>.jsonl. The target finder (the shipped ranker, or
+--targets rules for the rules alone) is scored twice: end to end (given the predicted labels, shown only for speech
+acts, as analyse does) and alone (given the gold labels; the target_rule_* fields).
 --mismatches writes every statement whose speaker or either target differs from the gold, for error analysis.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Annotated
@@ -29,11 +31,17 @@ app = typer.Typer(add_completion=False)
 def main(
     split: Annotated[str, typer.Option(help="train, dev or test")] = "test",
     classifier: Annotated[str, typer.Option(help="classifier config name or YAML")] = "diplomatic-v1-minilm",
+    targets: Annotated[
+        str, typer.Option(help="ranked (the shipped ranker, as analyse shows) or rules (the rules alone)")
+    ] = "ranked",
     output: Annotated[Path | None, typer.Option(help="results JSON to write")] = None,
     mismatches: Annotated[
         Path | None, typer.Option(help="JSONL of statements that differ from the gold")
     ] = None,
 ) -> None:
+    if targets not in ("ranked", "rules"):
+        raise typer.BadParameter(f"--targets must be ranked or rules, not {targets!r}.")
+    ranked = targets == "ranked"
     gold = read_natural_rows(NATURAL_DIR / f"{split}.jsonl")
     articles = {k: v["article"] for k, v in load_articles().items()}
     model = resolve_classifier(classifier)
@@ -43,13 +51,17 @@ def main(
         # analyse_statements, taken apart: the target rule is kept so it can be given the gold labels too
         parsed = parse(article)
         found = model.predict([p.statement for p in parsed]) if parsed else []
-        result = [SpanPrediction(p.statement, c.labels, p.target) for p, c in zip(parsed, found, strict=True)]
+        result = [
+            SpanPrediction(p.statement, c.labels, functools.partial(p.target, ranked=ranked))
+            for p, c in zip(parsed, found, strict=True)
+        ]
         cache[article] = result
         return result
 
     scores = score_spans(gold, predict, articles)
     payload = {
-        "command": f"python scripts/evaluate_spans.py --split {split} --classifier {classifier}",
+        "command": f"python scripts/evaluate_spans.py --split {split} --classifier {classifier} --targets {targets}",
+        "targets": targets,
         "classifier": model.name,
         "name_rule": normalise_name.__doc__,
         **scores.model_dump(),

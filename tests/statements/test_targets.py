@@ -49,9 +49,9 @@ def test_without_a_trigger_the_clause_is_what_it_is_about(text: str, target: str
     assert target_of(text) == target
 
 
-def labelled_target_of(text: str, labels: list[str]) -> str | None:
+def labelled_target_of(text: str, labels: list[str], ranked: bool = True) -> str | None:
     (parsed,) = parse(text)
-    target = parsed.target(labels)
+    target = parsed.target(labels, ranked=ranked)
     if target is None:
         return None
     assert text[target.start : target.end] == target.text
@@ -128,8 +128,9 @@ def labelled_target_of(text: str, labels: list[str]) -> str | None:
         ),
     ],
 )
-def test_the_labels_choose_the_argument(text: str, labels: list[str], target: str) -> None:
-    assert labelled_target_of(text, labels) == target
+@pytest.mark.parametrize("ranked", [False, True], ids=["rules", "ranker"])
+def test_the_labels_choose_the_argument(text: str, labels: list[str], target: str, ranked: bool) -> None:
+    assert labelled_target_of(text, labels, ranked) == target
 
 
 def test_without_labels_the_statement_keeps_the_label_free_target() -> None:

@@ -37,6 +37,7 @@ from stancekit.statements.speakers import (
     resolve_surname,
 )
 from stancekit.statements.statement import Statement, Target
+from stancekit.statements.target_ranker import load_target_ranker
 from stancekit.statements.targets import find_target
 
 if TYPE_CHECKING:
@@ -300,10 +301,14 @@ class ParsedStatement:
     tokens: list[Token]
     offset: int  # where the tokens' doc (one block) starts in the document
 
-    def target(self, labels: Sequence[str] | None = None) -> Target | None:
-        """The statement's target by the rules of :mod:`stancekit.statements.targets`, for ``labels``
-        (its speech acts) where known; ``statement.target`` is the one found without labels."""
-        span = find_target(self.tokens, labels)
+    def target(self, labels: Sequence[str] | None = None, *, ranked: bool = True) -> Target | None:
+        """The statement's target for ``labels`` (its speech acts) where known: the shipped ranker's choice
+        among candidate spans (:mod:`stancekit.statements.target_ranker`), or with ``ranked=False`` the rules'
+        (:mod:`stancekit.statements.targets`); ``statement.target`` is the one the rules find without labels."""
+        if labels and ranked:
+            span = load_target_ranker().choose(self.tokens, labels, self.speaker_span())
+        else:
+            span = find_target(self.tokens, labels)
         if span is None:
             return None
         start, end = self.offset + span[0], self.offset + span[1]
@@ -311,6 +316,17 @@ class ParsedStatement:
         if not s.start <= start < end <= s.end:
             return None
         return Target(start=start, end=end, text=s.text[start - s.start : end - s.start])
+
+    def speaker_span(self) -> tuple[int, int] | None:
+        """Where the speaker's name is in the statement, in the tokens' doc offsets (None if not there)."""
+        s = self.statement
+        if s.speaker is None:
+            return None
+        at = s.text.find(s.speaker.name)
+        if at < 0:
+            return None
+        start = s.start - self.offset + at
+        return start, start + len(s.speaker.name)
 
 
 def _tokens_in(doc: Doc, start: int, end: int) -> list[Token]:

@@ -432,18 +432,24 @@ def _has_aux(verb: Token, words: frozenset[str]) -> bool:
     return any(c.dep_ == "aux" and c.lower_ in words for c in verb.children)
 
 
+def without_dateline(tokens: Sequence[Token]) -> Sequence[Token]:
+    """The statement's tokens after a dateline ("ISLAMABAD —"), which names no target."""
+    if tokens and tokens[0].text.isupper() and len(tokens[0].text) > 2:
+        dash = next((k for k, t in enumerate(tokens[:10]) if t.text in ("—", "–", "--")), None)
+        if dash is not None:
+            return tokens[dash + 1 :]
+    return tokens
+
+
 def find_target(tokens: Sequence[Token], labels: Sequence[str] | None = None) -> tuple[int, int] | None:
     """Character offsets (into the tokens' doc) of the statement's target, or None when no rule applies.
 
     With ``labels`` (the statement's speech acts), only the triggers of those acts count, and the clause
     rules take the argument the act names (see :data:`_CLAUSE_RULES`); the act whose trigger or verb comes
     first in the statement wins, as the guidelines take the first labelled act's target."""
+    tokens = without_dateline(tokens)
     if not tokens:
         return None
-    if tokens[0].text.isupper() and len(tokens[0].text) > 2:  # a dateline ("ISLAMABAD —") names no target
-        dash = next((k for k, t in enumerate(tokens[:10]) if t.text in ("—", "–", "--")), None)
-        if dash is not None:
-            tokens = tokens[dash + 1 :]
     inside = {t.i for t in tokens}
     acts = [label for label in labels or () if label in _FAMILIES]
     triggers = sorted((t for t in tokens if _is_trigger(t)), key=lambda t: (_depth(t), t.i))
