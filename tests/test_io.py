@@ -78,3 +78,13 @@ def test_write_atomic_checks_first_and_leaves_nothing_behind(tmp_path: Path) -> 
     assert list(tmp_path.iterdir()) == []
     write_atomic(tmp_path / "sub" / "out.md", "text")
     assert (tmp_path / "sub" / "out.md").read_text() == "text"
+
+
+def test_write_atomic_gives_the_mode_a_new_file_gets(tmp_path: Path) -> None:
+    # a results table a colleague cannot read is a lost result: mkstemp's 0600 must not leak through
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "table.csv", "a,b\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "table.csv").stat().st_mode & 0o777 == 0o644

@@ -81,6 +81,12 @@ def check_output_path(
     return target
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write ``text`` (str as UTF-8, or bytes, e.g. a PNG) to ``path`` through a temporary file in the same
     directory and an atomic rename."""
@@ -93,6 +99,8 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file 0600; give it the mode any new file gets (0666 less the umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
