@@ -16,8 +16,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+# A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN: Ctrl-C is
+# simulated as a user's terminal delivers it, so the child gets Python's default handler back.
 PAUSE = """
-import os as _os, sys as _sys, time as _time
+import os as _os, signal as _signal, sys as _sys, time as _time
+_signal.signal(_signal.SIGINT, _signal.default_int_handler)
 def pause(point):
     if point == _os.environ.get("FAULT_STOP"):
         print("AT", point, file=_sys.stderr, flush=True)
