@@ -241,7 +241,8 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    # redirected to a file, rich would wrap to 80 columns and cut every figure of the table to '…'
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     rows = load_articles(args.articles)
     references = [r["reference"] for r in rows]
     sources = {s: sum(r["source"] == s for r in rows) for s in ("team", "xsum")}
