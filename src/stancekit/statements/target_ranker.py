@@ -60,7 +60,8 @@ def _family(token: Token) -> str:
     return next((act for act, stems in rules._FAMILIES.items() if token.lower_.startswith(stems)), "none")
 
 
-def _overlaps(a: Span | None, b: Span) -> bool:
+def overlaps(a: Span | None, b: Span) -> bool:
+    """Whether span ``a`` (None: no span) shares a character with ``b``."""
     return a is not None and a[0] < b[1] and b[0] < a[1]
 
 
@@ -79,7 +80,7 @@ def candidate_features(
     order = [t.i for t in tokens]
     position = order.index(head.i) if head.i in order else 0
     first = run[0].lower_ if run[0].pos_ in ("DET", "PRON") else run[0].pos_
-    by_rule = "exact" if rule == span else ("over" if _overlaps(rule, span) else "no")
+    by_rule = "exact" if rule == span else ("over" if overlaps(rule, span) else "no")
     base = [
         f"dep={head.dep_}",
         f"pos={head.pos_}",
@@ -95,7 +96,7 @@ def candidate_features(
         f"len={min(len(run), 8)}",
         f"first={first}",
         f"rule={by_rule}",
-        f"spk={'over' if _overlaps(speaker, span) else 'no'}",
+        f"spk={'over' if overlaps(speaker, span) else 'no'}",
         f"pos_rel={'before' if head.i < root else 'after'}",
         f"rank={min(position * 5 // max(len(tokens), 1), 4)}",
         f"usable={rules._usable(head)}",

@@ -29,7 +29,7 @@ from stancekit.config import StrictModel, load_config
 from stancekit.errors import InputError
 from stancekit.io import check_output_path, write_atomic
 from stancekit.statements.classifiers.config import resolve_path
-from stancekit.statements.target_ranker import RANKER_FILE, candidate_features, candidate_spans
+from stancekit.statements.target_ranker import RANKER_FILE, candidate_features, candidate_spans, overlaps
 from stancekit.statements.targets import find_target
 from stancekit.training.environment import library_versions
 
@@ -76,14 +76,11 @@ class TargetRankerResult(BaseModel):
     seconds: float
 
 
-def _examples(split: str, tc: TargetRankerTraining) -> list[_Example]:
-    from stancekit.statements.data import load_articles, read_natural_rows
+def _examples(split: str, tc: TargetRankerTraining, articles: dict[str, dict[str, Any]]) -> list[_Example]:
+    from stancekit.statements.data import read_natural_rows
     from stancekit.statements.segment import parse
 
-    rows = read_natural_rows(
-        resolve_path(tc.natural_dir) / f"{split}.jsonl", articles=resolve_path(tc.articles)
-    )
-    articles = load_articles(resolve_path(tc.articles))
+    rows = read_natural_rows(resolve_path(tc.natural_dir) / f"{split}.jsonl", articles=articles)
     by_article: dict[str, list[Any]] = {}
     for row in rows:
         if row.target is not None and row.labels != ["other"]:
@@ -110,14 +107,10 @@ def _examples(split: str, tc: TargetRankerTraining) -> list[_Example]:
     return examples
 
 
-def _overlap(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
-    return a is not None and a[0] < b[1] and b[0] < a[1]
-
-
 def _match(chosen: list[tuple[int, int] | None], examples: list[_Example]) -> Match:
     n = len(examples)
     exact = sum(c == e.gold for c, e in zip(chosen, examples, strict=True))
-    partial = sum(_overlap(c, e.gold) for c, e in zip(chosen, examples, strict=True))
+    partial = sum(overlaps(c, e.gold) for c, e in zip(chosen, examples, strict=True))
     return Match(exact=round(exact / max(n, 1), 4), partial=round(partial / max(n, 1), 4), n=n)
 
 
@@ -131,7 +124,10 @@ def train_target_ranker(config: TargetRankerConfig, *, log: Any = print) -> Targ
     tc = config.training
     output = resolve_path(tc.output_dir)
     check_output_path(output, "directory", what="training.output_dir")
-    train, dev = _examples(tc.train_split, tc), _examples(tc.dev_split, tc)
+    from stancekit.statements.data import load_articles
+
+    articles = load_articles(resolve_path(tc.articles))
+    train, dev = _examples(tc.train_split, tc, articles), _examples(tc.dev_split, tc, articles)
     if not train or not dev:
         raise InputError(
             f"no labelled statements with a gold target in the {tc.train_split!r} or {tc.dev_split!r} split "
@@ -155,10 +151,11 @@ def train_target_ranker(config: TargetRankerConfig, *, log: Any = print) -> Targ
     a_train = vectoriser.fit_transform(x_train)
     a_dev = vectoriser.transform(x_dev)
 
+    dev_spans = [span for example in dev for span, _ in example.candidates]
+
     def top(scores: Any) -> list[tuple[int, int] | None]:
         best: dict[int, tuple[float, tuple[int, int]]] = {}
-        spans = [span for example in dev for span, _ in example.candidates]
-        for score, k, span in zip(scores, dev_group, spans, strict=True):
+        for score, k, span in zip(scores, dev_group, dev_spans, strict=True):
             if k not in best or score > best[k][0]:
                 best[k] = (float(score), span)
         return [best[k][1] if k in best else e.rule for k, e in enumerate(dev)]
