@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -194,3 +196,90 @@ def test_copy_guard_only_bans_word_starts_and_their_prefixes(tiny_causal):
         assert tokenizer.convert_tokens_to_ids(bare) in banned
     if len(ids) > 1:  # a mid-word continuation is never banned
         assert words.ban_list(ids[-1]) == [] or words.starts[ids[-1]]
+
+
+@contextmanager
+def counting_forwards(summariser: Summariser) -> Iterator[dict[str, int]]:
+    """Count the model's forward passes and how many generate calls used prompt lookup (the loaded model is
+    shared between summarisers of one model, so the counters are removed on exit)."""
+    seen = {"forwards": 0, "lookup_calls": 0, "plain_calls": 0}
+    model = summariser.model
+
+    def counted(*args, **kwargs):
+        seen["forwards"] += 1
+        return type(model).forward(model, *args, **kwargs)
+
+    def recorded(*args, generation_config, **kwargs):
+        seen["lookup_calls" if generation_config.prompt_lookup_num_tokens else "plain_calls"] += 1
+        return type(model).generate(model, *args, generation_config=generation_config, **kwargs)
+
+    model.forward, model.generate = counted, recorded
+    try:
+        yield seen
+    finally:
+        del model.forward, model.generate
+
+
+@pytest.fixture(scope="module")
+def repeating_causal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Qwen2 that writes tokens 100, 101, 102, 100, 101, ... after any prompt: its layers add nothing,
+    every other token embeds to one direction, and the output head maps that direction to 100 and each of the
+    three to the next. Prompt lookup then finds the output's own last tokens earlier in it and proposes runs
+    the model accepts."""
+    import torch
+
+    from tests.conftest import build_tiny_qwen2
+
+    directory = tmp_path_factory.mktemp("repeating-qwen2")
+    model = build_tiny_qwen2(directory, tie_word_embeddings=False)
+    cycle = [100, 101, 102]
+    with torch.no_grad():
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        basis = torch.eye(model.config.hidden_size)
+        model.model.embed_tokens.weight.copy_(basis[0].expand_as(model.model.embed_tokens.weight))
+        model.lm_head.weight.zero_()
+        for i, token in enumerate(cycle):
+            model.model.embed_tokens.weight[token] = basis[i + 1]
+            model.lm_head.weight[cycle[(i + 1) % 3]] = basis[i + 1]
+        model.lm_head.weight[cycle[0]] += basis[0]
+    model.save_pretrained(directory)
+    return directory
+
+
+@pytest.mark.parametrize("fixture", ["tiny_causal", "repeating_causal"])
+def test_prompt_lookup_keeps_the_greedy_output(request, fixture):
+    model = request.getfixturevalue(fixture)
+    documents = [" ".join(CORPUS[:3]), CORPUS[4], "The envoy called for calm and the envoy called for calm."]
+    settings = {
+        "generation": {"max_new_tokens": 40},
+        "batch_size": 1,
+        "copy_guard": {"block_ngram_tokens": 4},
+    }
+    plain = Summariser(config_for(model, **settings), prompt_lookup_tokens=0)
+    lookup = Summariser(config_for(model, **settings))
+    with counting_forwards(plain) as plain_seen:
+        plain_results = [plain.summarise_one(document) for document in documents]
+    with counting_forwards(lookup) as lookup_seen:
+        lookup_results = [lookup.summarise_one(document) for document in documents]
+    assert [r.summary for r in lookup_results] == [r.summary for r in plain_results]
+    assert [r.output_tokens for r in lookup_results] == [r.output_tokens for r in plain_results]
+    assert lookup_seen["lookup_calls"] == 3 and plain_seen["lookup_calls"] == 0
+    assert lookup_results[0].generation["prompt_lookup_tokens"] == 10
+    if fixture == "repeating_causal":  # its proposals are accepted: several tokens per forward pass
+        assert sum(r.output_tokens for r in plain_results) == 120
+        assert lookup_seen["forwards"] < plain_seen["forwards"] / 3
+
+
+def test_prompt_lookup_is_used_only_for_one_document_on_its_own(tiny_causal):
+    # a list is decoded without it even one row at a time, so a batch run's summaries never depend on it
+    for batch_size in (1, 4):
+        summariser = Summariser(config_for(tiny_causal, batch_size=batch_size))
+        with counting_forwards(summariser) as seen:
+            summariser.summarise_many(["The envoy called for calm.", "Ministers met in Rome on Monday."])
+        assert seen["lookup_calls"] == 0 and seen["plain_calls"] == {1: 2, 4: 1}[batch_size]
+    sampled = Summariser(config_for(tiny_causal, batch_size=1), do_sample=True)
+    with counting_forwards(sampled) as seen:
+        sampled.summarise_one("The envoy called for calm.")
+    assert seen["lookup_calls"] == 0 and seen["plain_calls"] == 1

@@ -27,6 +27,15 @@ class GenerationSettings(StrictModel):
     repetition_penalty: float = Field(1.0, gt=0)
     no_repeat_ngram_size: int = Field(0, ge=0)
     early_stopping: bool = False
+    prompt_lookup_tokens: int = Field(
+        10,
+        ge=0,
+        description="Prompt lookup decoding: propose up to this many tokens by matching the last few generated "
+        "tokens against the prompt, and verify them in one forward pass. Greedy output is unchanged in fp32 (a "
+        "proposal is kept only as far as the model would have chosen it; in bf16 a multi-token pass rounds "
+        "differently, so near-ties can part). Used for a causal model, greedy, when one document is summarised "
+        "on its own (transformers' assisted generation takes one row); 0 turns it off.",
+    )
 
 
 class PromptSettings(StrictModel):

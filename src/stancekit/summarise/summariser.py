@@ -263,6 +263,7 @@ class Summariser:
         from transformers import GenerationConfig
 
         settings = self.config.generation.model_dump()
+        settings.pop("prompt_lookup_tokens")  # per batch, in _generate
         if not settings["do_sample"]:
             settings.pop("temperature")
             settings.pop("top_p")
@@ -273,6 +274,19 @@ class Summariser:
             eos_token_id=eos,
             decoder_start_token_id=getattr(self.model.generation_config, "decoder_start_token_id", None),
         )
+
+    def _prompt_lookup(self, jobs: int) -> int | None:
+        """Prompt lookup tokens for a generation pass over ``jobs`` inputs, or None where it does not apply. A
+        summary reuses the source's names and phrases, so proposals from the prompt are often accepted: one
+        forward pass then yields several tokens, and decoding one document is memory-bound, so that pass costs
+        about what one token does. Only a pass over a single input uses it (one document summarised on its own,
+        or the reduce step of one long document), so a document's summary in a batch run never depends on
+        whether its length bucket happened to hold it alone."""
+        settings = self.config.generation
+        greedy = settings.num_beams == 1 and not settings.do_sample
+        if jobs == 1 and greedy and self.backend == "causal" and settings.prompt_lookup_tokens:
+            return settings.prompt_lookup_tokens
+        return None
 
     def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
         """Length-sorted batches (longest first). A fixed ``batch_size`` cuts them every N jobs; ``auto`` fills
@@ -304,6 +318,7 @@ class Summariser:
         torch.manual_seed(self.config.seed)
         generation_config = self._generation_config()
         guard_n = self.config.copy_guard.block_ngram_tokens
+        generation_config.prompt_lookup_num_tokens = self._prompt_lookup(len(jobs))
         for batch in self._batches(jobs):
             prompts = [self._prompt(job.text, job.reduce) for job in batch]
             padding_side = "left" if self.backend == "causal" else "right"
