@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from stancekit.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+WEIGHTS_DIR = PACKAGE_DIR / "weights"  # trained weights that ship in the package (classifier, scorer, ranker)
 # In a source checkout (editable install) the configs live at the repository root; a wheel carries a copy.
 _CONFIG_ROOTS = (PACKAGE_DIR.parents[1] / "configs", PACKAGE_DIR / "_configs")
 

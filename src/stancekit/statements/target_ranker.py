@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stancekit.config import PACKAGE_DIR
+from stancekit.config import WEIGHTS_DIR
 from stancekit.errors import InputError
 from stancekit.statements import targets as rules
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 DEFAULT_RANKER = "target-ranker-v1"
 RANKER_FILE = "ranker.json"
-WEIGHTS_DIR = PACKAGE_DIR / "weights"
 # Heads whose phrase can name whom or what a statement is about.
 _HEAD_POS = frozenset({"NOUN", "PROPN", "PRON", "NUM", "VERB", "ADJ", "X", "SYM"})
 

@@ -31,13 +31,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
-from stancekit.config import PACKAGE_DIR
+from stancekit.config import WEIGHTS_DIR
 from stancekit.errors import InputError, ModelUnavailableError
 from stancekit.models.device import select_device
 from stancekit.summarise.grounding import SentenceSupport, Span, SummarySupport, check_pairs, rouge2_support
 from stancekit.text import ngrams, sentence_spans, words
 
-WEIGHTS_DIR = PACKAGE_DIR / "weights"
 DEFAULT_CONSISTENCY = "consistency-minilm-v1"
 CONSISTENCY_FILE = "consistency.json"  # base model, max_length, the settings chosen on dev, training record
 

@@ -263,7 +263,7 @@ class Summariser:
         from transformers import GenerationConfig
 
         settings = self.config.generation.model_dump()
-        settings.pop("prompt_lookup_tokens")  # per batch, in _generate
+        settings.pop("prompt_lookup_tokens")  # set per generation pass, in _generate
         if not settings["do_sample"]:
             settings.pop("temperature")
             settings.pop("top_p")

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     pass
 
 
-WEIGHTS_DIR = PACKAGE_DIR / "weights"
 REPO_ROOT = PACKAGE_DIR.parents[1]
 DEFAULT_CLASSIFIER = "diplomatic-v1-minilm"
 # Files a trained classifier directory holds besides the weights (written by stancekit.training.train_classifier).

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stancekit.config import WEIGHTS_DIR
 from stancekit.errors import ModelUnavailableError
 from stancekit.models.device import choose_dtype, select_device
 from stancekit.statements.classifiers.base import Classifier
@@ -17,7 +18,6 @@ from stancekit.statements.classifiers.config import (
     TAXONOMY_FILE,
     THRESHOLDS_FILE,
     TRAINING_FILE,
-    WEIGHTS_DIR,
     resolve_path,
 )
 from stancekit.statements.classifiers.encoder import WindowedEncoder, encoder_window, quiet_transformers
