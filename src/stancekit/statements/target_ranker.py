@@ -104,6 +104,21 @@ def candidate_features(
     return base + [f"{label}|{feature}" for label in labels for feature in base]
 
 
+def candidates(
+    tokens: Sequence[Token], labels: Sequence[str], speaker: Span | None = None
+) -> tuple[Span | None, list[tuple[Span, list[str]]]]:
+    """The rules' answer for ``labels``, and every candidate span with its features (none when no label is a
+    speech act). What the ranker scores and what it is trained on."""
+    rule = rules.find_target(tokens, labels)
+    acts = [label for label in labels if label in rules._FAMILIES]
+    if not acts:
+        return rule, []
+    return rule, [
+        (span, candidate_features(head, run, tokens, acts, rule, speaker))
+        for span, (head, run) in candidate_spans(tokens).items()
+    ]
+
+
 class TargetRanker:
     """A linear scorer over :func:`candidate_features`; :meth:`choose` returns the best candidate's span."""
 
@@ -141,15 +156,10 @@ class TargetRanker:
 
         ``speaker``: where the speaker's name is, in the same offsets (a candidate overlapping it is rarely
         the target)."""
-        rule = rules.find_target(tokens, labels)
-        acts = [label for label in labels if label in rules._FAMILIES]
-        candidates = candidate_spans(tokens)
-        if not acts or not candidates:
+        rule, found = candidates(tokens, labels, speaker)
+        if not found:
             return rule
-        scored = [
-            (self.score(candidate_features(head, run, tokens, acts, rule, speaker)), span == rule, span)
-            for span, (head, run) in candidates.items()
-        ]
+        scored = [(self.score(features), span == rule, span) for span, features in found]
         return max(scored, key=lambda item: (item[0], item[1], -item[2][0]))[2]
 
 

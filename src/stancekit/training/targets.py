@@ -29,8 +29,7 @@ from stancekit.config import StrictModel, load_config
 from stancekit.errors import InputError
 from stancekit.io import check_output_path, write_atomic
 from stancekit.statements.classifiers.config import resolve_path
-from stancekit.statements.target_ranker import RANKER_FILE, candidate_features, candidate_spans, overlaps
-from stancekit.statements.targets import find_target
+from stancekit.statements.target_ranker import RANKER_FILE, candidates, overlaps
 from stancekit.training.environment import library_versions
 
 
@@ -92,18 +91,11 @@ def _examples(split: str, tc: TargetRankerTraining, articles: dict[str, dict[str
             found = parsed.get((row.start, row.end))
             if found is None:
                 continue  # the segmenter cut this sentence elsewhere: no candidates to rank
-            rule = find_target(found.tokens, row.labels)
-            speaker = found.speaker_span()
+            rule, scored = candidates(found.tokens, row.labels, found.speaker_span())
             shift = found.offset
-            candidates = [
-                (
-                    (span[0] + shift, span[1] + shift),
-                    candidate_features(head, run, found.tokens, row.labels, rule, speaker),
-                )
-                for span, (head, run) in candidate_spans(found.tokens).items()
-            ]
             moved = (rule[0] + shift, rule[1] + shift) if rule is not None else None
-            examples.append(_Example((row.target.start, row.target.end), moved, candidates))
+            shifted = [((span[0] + shift, span[1] + shift), features) for span, features in scored]
+            examples.append(_Example((row.target.start, row.target.end), moved, shifted))
     return examples
 
 
