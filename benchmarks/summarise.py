@@ -159,24 +159,25 @@ def run_path(path: str, n: int) -> dict:
         wall = time.perf_counter() - start_all
         batches = [[i] for i in range(len(articles))]
     else:
+        single = path.startswith("single")  # one call per document, as analyse makes
         if path == "default":  # the public entry, exactly as users call it (the loaded model is reused)
             summaries = summarise(articles)
             wall = time.perf_counter() - start_all
             new_tokens = [summariser._count(s) for s in summaries]
-        elif path.startswith("single"):
-            results = [summariser.summarise_one(a) for a in articles]
-            wall = time.perf_counter() - start_all
-            summaries = [r.summary for r in results]
-            new_tokens = [r.output_tokens for r in results]
         else:
-            results = summariser.summarise_many(articles)
+            if single:
+                results = [summariser.summarise_one(a) for a in articles]
+            else:
+                results = summariser.summarise_many(articles)
             wall = time.perf_counter() - start_all
             summaries = [r.summary for r in results]
             new_tokens = [r.output_tokens for r in results]
         jobs = [_Job(i, a, final=True, tokens=summariser._count(a)) for i, a in enumerate(articles)]
-        batches = [[j.doc for j in batch] for batch in summariser._batches(jobs)]
-        if path.startswith("single"):
-            batches = [[i] for i in range(len(articles))]
+        batches = (
+            [[j.doc] for j in jobs]
+            if single
+            else [[j.doc for j in batch] for batch in summariser._batches(jobs)]
+        )
     params = sum(p.numel() for p in model.parameters())
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     return {
